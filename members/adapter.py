@@ -1,0 +1,29 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from core.email import html_from_text
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth, fitted to Coalition: every account email is multipart in the site's layout."""
+
+    def format_email_subject(self, subject):
+        return f"[{settings.SITE_NAME}] {subject}"
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if isinstance(message, EmailMultiAlternatives) and not message.alternatives:
+            message.attach_alternative(
+                html_from_text(message.body, subject=message.subject), "text/html"
+            )
+        return message
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        full_name = form.cleaned_data.get("full_name")
+        if full_name:
+            user.full_name = full_name
+        if commit:
+            user.save()
+        return user
