@@ -5,7 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("allauth.urls")),
-    path("account/", include("members.urls")),
+    path("", include("members.urls")),
+    path("join/", include("members.urls_join")),
+    path("coordinator/", include("members.urls_coordinator")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -145,3 +145,7 @@ def seed(ctx):
     ctx.made["organisations"] = len(orgs)
     ctx.made["users"] = len(users)
     ctx.log(f"  members: {len(orgs)} organisations, {len(users)} people")
+
+    from members import demo_joining
+
+    demo_joining.seed(ctx)

@@ -5,8 +5,11 @@ status (pending until a coordinator approves, then active, lapsed or left). Orga
 people through ``OrganisationMembership`` with a role: member or admin.
 """
 
+import uuid
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +19,59 @@ class MembershipStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     LAPSED = "lapsed", _("Lapsed")
     LEFT = "left", _("Left")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Anyone")
+    MEMBERS = "members", _("Members of the network only")
+    HIDDEN = "hidden", _("Nobody (hidden)")
+
+
+def photo_upload_to(instance, filename):
+    return f"people/{uuid.uuid4().hex}.jpg"
+
+
+def logo_upload_to(instance, filename):
+    return f"organisations/{uuid.uuid4().hex}.png"
+
+
+class TaxonomyTerm(models.Model):
+    """A coordinator-edited term: focus areas, audiences and regions share this shape."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("web address name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FocusArea(TaxonomyTerm):
+    class Meta(TaxonomyTerm.Meta):
+        verbose_name = _("focus area")
+        verbose_name_plural = _("focus areas")
+
+
+class Audience(TaxonomyTerm):
+    class Meta(TaxonomyTerm.Meta):
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+
+class Region(TaxonomyTerm):
+    class Kind(models.TextChoices):
+        NATION = "nation", _("Nation")
+        REGION = "region", _("English region")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGION)
+
+    class Meta(TaxonomyTerm.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("nations and regions")
 
 
 class UserManager(BaseUserManager):
@@ -57,6 +113,34 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Coordinators are the network's staff: they approve, moderate and report."),
     )
+    # The person's profile: what other people see depends on the visibility of each part.
+    job_title = models.CharField(_("role"), max_length=150, blank=True)
+    bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    profile_visibility = models.CharField(
+        _("who can see your profile page"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+    )
+    email_visibility = models.CharField(
+        _("who can see your email address"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+    )
+    phone_visibility = models.CharField(
+        _("who can see your phone number"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+    )
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    focus_areas = models.ManyToManyField(
+        "FocusArea", blank=True, related_name="people", verbose_name=_("focus areas")
+    )
+    newsletter_opt_in = models.BooleanField(_("receive the newsletter"), default=True)
     is_staff = models.BooleanField(_("can use the Django admin"), default=False)
     is_active = models.BooleanField(_("account enabled"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -86,12 +170,62 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and self.status == MembershipStatus.ACTIVE
 
 
+class AreaServed(models.TextChoices):
+    LOCAL = "local", _("Local")
+    REGIONAL = "regional", _("Regional")
+    NATIONAL = "national", _("National")
+
+
+class StaffSize(models.TextChoices):
+    NONE = "0", _("No paid staff")
+    UNDER_10 = "1-9", _("1 to 9")
+    UNDER_50 = "10-49", _("10 to 49")
+    UNDER_250 = "50-249", _("50 to 249")
+    LARGE = "250+", _("250 or more")
+
+
+class Turnover(models.TextChoices):
+    UNDER_10K = "<10k", _("Under £10,000")
+    UNDER_100K = "10k-100k", _("£10,000 to £100,000")
+    UNDER_250K = "100k-250k", _("£100,000 to £250,000")
+    UNDER_1M = "250k-1m", _("£250,000 to £1 million")
+    OVER_1M = "1m+", _("Over £1 million")
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("web address name"), max_length=220, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("what you do"), max_length=5000, blank=True)
     website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("public contact email"), blank=True)
+    phone = models.CharField(_("public phone number"), max_length=30, blank=True)
+    charity_number = models.CharField(_("charity number"), max_length=20, blank=True)
+    company_number = models.CharField(_("company number"), max_length=20, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    # Derived from the postcode (district centroid), for "near a postcode" searches.
+    outcode = models.CharField(max_length=5, blank=True, db_index=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    area_served = models.CharField(
+        _("area served"), max_length=10, choices=AreaServed.choices, default=AreaServed.LOCAL
+    )
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="organisations", verbose_name=_("nations and regions")
+    )
+    staff_size = models.CharField(
+        _("paid staff"), max_length=10, choices=StaffSize.choices, blank=True
+    )
+    turnover = models.CharField(
+        _("yearly turnover"), max_length=10, choices=Turnover.choices, blank=True
+    )
+    focus_areas = models.ManyToManyField(
+        FocusArea, blank=True, related_name="organisations", verbose_name=_("focus areas")
+    )
+    audiences = models.ManyToManyField(
+        Audience, blank=True, related_name="organisations", verbose_name=_("who you work with")
+    )
+    logo = models.ImageField(_("logo"), upload_to=logo_upload_to, blank=True)
     status = models.CharField(
         _("membership status"),
         max_length=10,
@@ -100,6 +234,11 @@ class Organisation(models.Model):
         db_index=True,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    # Fresh listings: when someone last confirmed the details, and when we last asked.
+    confirmed_at = models.DateTimeField(_("details last confirmed"), null=True, blank=True)
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True)
     people = models.ManyToManyField(
         User, through="OrganisationMembership", related_name="organisations"
     )
@@ -107,10 +246,21 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["name"]
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["status", "name", "id"], name="org_status_name"),
+            models.Index(fields=["latitude", "longitude"], name="org_lat_lon"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:organisation", kwargs={"slug": self.slug})
+
+    @property
+    def is_listed(self):
+        return self.status == MembershipStatus.ACTIVE
 
 
 class OrganisationRole(models.TextChoices):
@@ -118,13 +268,27 @@ class OrganisationRole(models.TextChoices):
     ADMIN = "admin", _("Organisation admin")
 
 
+class AffiliationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Asked to join")
+    ACTIVE = "active", _("Active")
+
+
 class OrganisationMembership(models.Model):
+    """A person's place in an organisation. A request to join waits for an org admin."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="org_memberships")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(
         _("role"), max_length=10, choices=OrganisationRole.choices, default=OrganisationRole.MEMBER
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AffiliationStatus.choices,
+        default=AffiliationStatus.ACTIVE,
+        db_index=True,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -135,3 +299,61 @@ class OrganisationMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+
+class Application(models.Model):
+    """Someone asking to join the network, as an organisation or as an individual."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("As an organisation")
+        INDIVIDUAL = "individual", _("As an individual")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
+
+    applicant = models.ForeignKey(User, on_delete=models.CASCADE, related_name="applications")
+    kind = models.CharField(_("joining"), max_length=12, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="applications"
+    )
+    why_join = models.TextField(_("why you would like to join"), max_length=2000, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("application to join")
+
+    def __str__(self):
+        subject = self.organisation or self.applicant
+        return f"{subject} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """An organisation admin invites a colleague by email."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email address"))
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.organisation}"

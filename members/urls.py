@@ -1,9 +1,9 @@
 from django.urls import path
 
-from members import views
+from members.views import account
 
 app_name = "members"
 
 urlpatterns = [
-    path("", views.account, name="account"),
+    path("account/", account.account, name="account"),
 ]

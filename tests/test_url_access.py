@@ -51,6 +51,9 @@ EXPECTED = {
     "mfa_generate_recovery_codes": ({}, signed_in_only(REDIRECT)),
     "mfa_download_recovery_codes": ({}, signed_in_only(NOT_FOUND)),
     "admin:index": ({}, {V: REDIRECT, M: REDIRECT, A: REDIRECT, C: OK}),
+    # --- directory and profiles (members/urls.py) ---
+    # --- joining (members/urls_join.py) ---
+    # --- coordinator screens (members/urls_coordinator.py) ---
 }
 
 # Patterns deliberately not walked, with the reason.

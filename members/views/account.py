@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from core.permissions import login_required
-from members import services
+from members.services import accounts as services
 
 
 class ProfileNameForm(forms.Form):

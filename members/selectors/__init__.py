@@ -1,0 +1,1 @@
+"""Reads for the members app, one module per area (``directory``, ``coordinator``)."""

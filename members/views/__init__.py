@@ -1,0 +1,1 @@
+"""Views for the members app, one module per area."""
