@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     # Coalition's own apps
     "core",
     "members",
+    "matching",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("members.urls")),
     path("join/", include("members.urls_join")),
     path("coordinator/", include("members.urls_coordinator")),
+    path("matching/", include("matching.urls")),
+    path("events/", include("events.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -54,6 +54,8 @@ EXPECTED = {
     # --- directory and profiles (members/urls.py) ---
     # --- joining (members/urls_join.py) ---
     # --- coordinator screens (members/urls_coordinator.py) ---
+    # --- offers, needs and introductions (matching/urls.py) ---
+    # --- events (events/urls.py) ---
 }
 
 # Patterns deliberately not walked, with the reason.
