@@ -22,9 +22,12 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 
+# Serves the site and, beside it, a background worker (emails are printed by the worker).
 run: demo
-	$(PY) manage.py demo_logins
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(PY) manage.py demo_logins
+	@$(PY) manage.py db_worker --queue-name '*' --no-reload --interval 2 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
 	$(PY) manage.py db_worker --queue-name '*'
@@ -48,7 +51,8 @@ check-deploy: install
 	  ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: install
-	cd core && ../$(PY) ../manage.py makemessages -l cy
+	$(PY) manage.py makemessages -l cy --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
+	$(PY) manage.py makemessages -d djangojs -l cy --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/js/htmx.min.js'
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -188,6 +188,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
 }
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For: per-IP rate
+# limits then see the visitor's address, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 REQUIRE_2FA_FOR_COORDINATORS = env.bool("REQUIRE_2FA_FOR_COORDINATORS", default=PRODUCTION)
@@ -225,7 +228,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <hello@
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 _email_url = env.str("EMAIL_URL", default="")
 if _email_url:
-    # e.g. smtp://user:password@mail.example.org:587/?tls=True or consolemail://
+    # e.g. smtp+tls://user:password@mail.example.org:587 (STARTTLS), smtp+ssl://...:465,
+    # or consolemail:// to print messages
     vars().update(env.email_url_config(_email_url))
 elif env.str("EMAIL_HOST", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -271,6 +275,8 @@ if TASKS_BACKEND == "rq":
         name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}
         for name in TASKS["default"]["QUEUES"]
     }
+    # Lets a plain `manage.py rqworker default email` run django-tasks jobs.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

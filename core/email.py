@@ -81,3 +81,19 @@ def send_email_on_commit(*, to, template: str, context: dict | None = None, **kw
             to=recipients, template=template, context=context or {}, **kwargs
         )
     )
+
+
+def send_message_on_commit(message: EmailMultiAlternatives) -> None:
+    """Queue an already-rendered message to be sent by a background task after commit."""
+    from core.tasks import deliver_rendered_email
+
+    html = next((c for c, mimetype in message.alternatives if mimetype == "text/html"), "")
+    payload = {
+        "subject": message.subject,
+        "body": message.body,
+        "html": html,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "headers": dict(message.extra_headers),
+    }
+    transaction.on_commit(lambda: deliver_rendered_email.enqueue(**payload))

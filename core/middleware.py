@@ -17,10 +17,8 @@ class CoordinatorTwoFactorMiddleware:
     def __call__(self, request):
         if settings.REQUIRE_2FA_FOR_COORDINATORS and is_coordinator(request.user):
             path = request.path
-            exempt = (
-                path.startswith(("/accounts/", settings.STATIC_URL, "/healthz"))
-                or request.method != "GET"
-            )
+            # Every method counts: a POST must not slip past the requirement either.
+            exempt = path.startswith(("/accounts/", settings.STATIC_URL, "/healthz"))
             if not exempt and not _has_totp(request.user):
                 messages.warning(
                     request,

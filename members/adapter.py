@@ -1,8 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 
-from core.email import html_from_text
+from core.email import html_from_text, send_message_on_commit
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,6 +20,14 @@ class AccountAdapter(DefaultAccountAdapter):
                 html_from_text(message.body, subject=message.subject), "text/html"
             )
         return message
+
+    def send_mail(self, template_prefix, email, context):
+        """Render now (the request is at hand) but send from a background task, so a slow or
+        broken mail server never turns a sign-up or password reset into an error page."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        send_message_on_commit(self.render_mail(template_prefix, email, ctx))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -44,3 +44,13 @@ def test_two_factor_is_optional_for_coordinators_when_not_required(client, coord
     settings.REQUIRE_2FA_FOR_COORDINATORS = False
     client.force_login(coordinator)
     assert client.get("/").status_code == 200
+
+
+def test_a_coordinator_without_two_factor_cannot_post_either(client, coordinator, settings):
+    settings.REQUIRE_2FA_FOR_COORDINATORS = True
+    client.force_login(coordinator)
+    response = client.post("/account/", {"full_name": "Changed"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    coordinator.refresh_from_db()
+    assert coordinator.full_name != "Changed"

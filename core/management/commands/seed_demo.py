@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 DEMO_PASSWORD = "coalition-demo-2026"  # noqa: S105 - documented demo login, never production
@@ -54,9 +54,15 @@ class Command(BaseCommand):
     def handle(self, *args, seed, orgs, people, if_empty, **options):
         from members.models import User
 
-        if if_empty and User.objects.exists():
-            self.stdout.write("The database already has data; not adding the demo network.")
-            return
+        if User.objects.exists():
+            if if_empty:
+                self.stdout.write("The database already has data; not adding the demo network.")
+                return
+            raise CommandError(
+                "The database already has accounts: seed_demo fills an empty database. "
+                "Use a new database (e.g. DATABASE_URL=sqlite:///var/demo.sqlite3), "
+                "or empty this one first with `manage.py flush`."
+            )
         started = time.monotonic()
         ctx = DemoContext(rng=random.Random(seed), orgs=orgs, people=people, stdout=self.stdout)
         with transaction.atomic():
