@@ -30,3 +30,34 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_label}"
+
+
+class SearchEntry(models.Model):
+    """One searchable record's text, by weight, for ``core.search`` (which owns all access).
+
+    The text is stored normalised (lower case, accents folded, words separated by spaces). The
+    database's full-text index over it is created by migration ``0003_search`` outside Django's
+    model state: an FTS5 table ``core_searchentry_fts`` kept in step by triggers on SQLite, and a
+    generated ``document`` tsvector column with a GIN index on PostgreSQL. If you ever alter this
+    model, check that migration's SQL still applies (SQLite rebuilds a table it alters, which
+    drops its triggers).
+    """
+
+    model_label = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    text_a = models.TextField(blank=True, default="")
+    text_b = models.TextField(blank=True, default="")
+    text_c = models.TextField(blank=True, default="")
+    text_d = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_label", "object_id"], name="core_searchentry_one_per_object"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.object_id}"

@@ -1,3 +1,5 @@
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,4 +49,5 @@ def test_no_markdown_input_produces_a_script_or_handler(text):
     assert "<iframe" not in lowered
     assert "<img" not in lowered
     assert 'href="javascript:' not in lowered
-    assert " onload=" not in lowered and " onerror=" not in lowered
+    # An event handler only matters inside a tag; as text it is escaped and harmless.
+    assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", lowered)
