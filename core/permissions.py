@@ -114,3 +114,12 @@ class RoleRequiredMixin(AccessMixin):
         if role_for(request.user) < self.required_role:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+# --- joining: organisation admins manage their own organisation's people ---
+def can_manage_members(user, organisation) -> bool:
+    """Approves requests to join ``organisation`` and invites colleagues to it."""
+    return is_coordinator(user) or is_org_admin(user, organisation)
+
+
+manager_required = _require(lambda user: is_coordinator(user) or is_org_admin(user))

@@ -6,6 +6,7 @@ people through ``OrganisationMembership`` with a role: member or admin.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -261,6 +262,19 @@ class Organisation(models.Model):
     @property
     def is_listed(self):
         return self.status == MembershipStatus.ACTIVE
+
+    # Fresh listings (members/services/listings.py): asked to confirm yearly, stale at 18 months.
+    STALE_AFTER = timedelta(days=548)
+
+    @property
+    def last_confirmed_at(self):
+        """When the details were last known to be right (approval counts as a confirmation)."""
+        return self.confirmed_at or self.approved_at or self.created_at
+
+    @property
+    def is_stale(self):
+        """A listed organisation whose details nobody has confirmed for 18 months."""
+        return self.is_listed and self.last_confirmed_at < timezone.now() - self.STALE_AFTER
 
 
 class OrganisationRole(models.TextChoices):

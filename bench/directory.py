@@ -1,0 +1,410 @@
+"""Benchmark: the member directory under load, on SQLite and on PostgreSQL.
+
+For each database it seeds 50,000 organisations and 100,000 people (``seed_demo``) into a
+database of its own (``var/bench/directory.sqlite3``; PostgreSQL database ``bench``), serves
+the app with gunicorn (2 workers, as in docs/deploy.md, DEBUG off), and from another process
+sends requests over 8 concurrent keep-alive connections (threads + http.client, loopback only,
+bounded by time and count). It measures requests per second and latency percentiles of:
+
+* a trivial view of the same app (``/healthz``: one ``SELECT 1``) — the baseline;
+* directory search pages (``?q=`` with several different words);
+* filtered pages (focus, audience, region, area, size);
+* "near a postcode" pages (sorted by distance);
+* the first and the last page of a long result (every listed organisation; and a search).
+
+and prints each page's throughput as a ratio of the baseline's. Targets (issue 3): p95 under
+100 ms at 8 connections, a ratio of at least 0.25, and the last page of a long result no more
+than twice as slow as the first (no deep OFFSET scans). Exit status 1 if a target is missed.
+
+    .venv/bin/python bench/directory.py                    # both databases, full size
+    .venv/bin/python bench/directory.py --databases sqlite --reuse --seconds 5
+    BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/...
+
+``--reuse`` keeps an already-seeded database (seeding takes a few minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+BENCH_DIR = ROOT / "var" / "bench"
+SQLITE_FILE = BENCH_DIR / "directory.sqlite3"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench")
+
+P95_TARGET_MS = 100.0
+RATIO_TARGET = 0.25
+LAST_PAGE_TARGET = 2.0
+
+SEARCHES = ["lunch", "memory cafe", "befriending", "garden", "youth project", "leeds"]
+FILTERS = [
+    "focus=older-people&region=north-west",
+    "audience=carers&area=local",
+    "region=wales&size=1-9",
+    "focus=dementia",
+    "area=national&audience=young-people",
+]
+NEAR = ["LS6", "M14 5TQ", "CF10", "EH8 9YL", "BS1"]
+
+
+# --- The load generator (runs in its own process) ---------------------------------------------
+
+
+def load(base: str, paths: list[str], concurrency: int, seconds: float, max_requests: int):
+    """Hit ``paths`` (in turn) from ``concurrency`` threads, each with one keep-alive connection,
+    until ``seconds`` pass or ``max_requests`` are sent. Returns the latencies and errors."""
+    parts = urlsplit(base)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("The benchmark only ever talks to loopback.")
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    deadline = time.monotonic() + seconds
+
+    def worker(offset: int):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine, bad = [], []
+        i = offset
+        while time.monotonic() < deadline:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            path = paths[i % len(paths)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Host": "127.0.0.1"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    bad.append(f"{response.status} {path}")
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                bad.append(f"{type(exc).__name__} {path}")
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+# --- Orchestration ------------------------------------------------------------------------------
+
+
+def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def django_env(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=database_url,
+        DEBUG="false",
+        COALITION_TESTING="false",
+        TASKS_BACKEND="immediate",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def organisation_count(env: dict) -> int:
+    code = (
+        "import django; django.setup(); from members.models import Organisation; "
+        "print(Organisation.objects.count())"
+    )
+    try:
+        out = run([PYTHON, "-c", code], env, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError:
+        return -1
+    return int(out.strip() or -1)
+
+
+def maintain(name: str, env: dict) -> None:
+    """Fresh planner statistics and (PostgreSQL) a visibility map for index-only scans, as a
+    maintained server has once autovacuum has run."""
+    statement = "ANALYZE" if name == "sqlite" else "VACUUM ANALYZE"
+    code = "import django; django.setup(); from django.db import connection; "
+    code += f"connection.cursor().execute({statement!r})"
+    run([PYTHON, "-c", code], env)
+
+
+def prepare(name: str, database_url: str, args) -> dict:
+    env = django_env(database_url)
+    if args.reuse and organisation_count(env) == args.orgs:
+        print(f"[{name}] reusing the seeded database")
+        maintain(name, env)
+        return env
+    if name == "sqlite":
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        parts = urlsplit(database_url)
+        admin = parts._replace(path="/postgres").geturl()
+        database = parts.path.lstrip("/")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            conn.execute(f'CREATE DATABASE "{database}"')
+    print(f"[{name}] migrating and seeding {args.orgs} organisations, {args.people} people...")
+    started = time.monotonic()
+    run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    run(
+        [PYTHON, "manage.py", "seed_demo", "--orgs", str(args.orgs), "--people", str(args.people)],
+        env,
+    )
+    maintain(name, env)
+    print(f"[{name}] seeded in {time.monotonic() - started:.0f}s")
+    return env
+
+
+PAGE_URLS_CODE = r"""
+import json
+from urllib.parse import urlencode
+import django
+django.setup()
+from core import geo, pagination, search
+from members.forms import DirectoryFilterForm
+from members.selectors import directory
+from django.contrib.auth.models import AnonymousUser
+
+def last_page(query):
+    terms = directory.taxonomy()
+    form = DirectoryFilterForm(query, taxonomy=terms)
+    found = directory.organisations_directory(
+        viewer=AnonymousUser(), filters=form.valid_filters(), terms=terms
+    )
+    count = found.queryset.count()
+    per_page = 20
+    start = ((count - 1) // per_page) * per_page
+    if start == 0:
+        return {"count": count, "query": urlencode(query)}
+    keys = [k.lstrip("-") for k in found.ordering]
+    row = found.queryset.order_by(*found.ordering).values_list(*keys)[start - 1]
+    cursor = pagination._encode("next", start // per_page + 1, found.ordering, list(row))
+    return {"count": count, "query": urlencode({**query, "cursor": cursor})}
+
+print(json.dumps({
+    "all": last_page({}),
+    "search": last_page({"q": "club"}),
+    "near": last_page({"near": "LS6"}),
+}))
+"""
+
+
+def page_urls(env: dict) -> dict:
+    out = run([PYTHON, "-c", PAGE_URLS_CODE], env, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict, port: int, args) -> subprocess.Popen:
+    cmd = [
+        GUNICORN,
+        "config.wsgi",
+        "--workers",
+        "2",
+        "--worker-class",
+        args.worker_class,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    if args.worker_class == "gthread":
+        cmd += ["--threads", str(args.threads)]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def measure(base: str, paths: list[str], args, seconds=None) -> dict:
+    """Run the load generator in another process and summarise what it saw."""
+    cmd = [
+        PYTHON,
+        __file__,
+        "load",
+        "--base",
+        base,
+        "--concurrency",
+        str(args.concurrency),
+        "--seconds",
+        str(seconds or args.seconds),
+        "--max-requests",
+        str(args.max_requests),
+        *paths,
+    ]
+    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    lat = result["latencies"]
+    return {
+        "requests": len(lat),
+        "errors": result["errors"],
+        "rps": len(lat) / result["elapsed"] if result["elapsed"] else 0.0,
+        "p50": percentile(lat, 0.50),
+        "p95": percentile(lat, 0.95),
+        "p99": percentile(lat, 0.99),
+    }
+
+
+def bench_database(name: str, database_url: str, args) -> bool:
+    env = prepare(name, database_url, args)
+    urls = page_urls(env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, port, args)
+    scenarios = [
+        ("trivial view (/healthz)", ["/healthz"]),
+        ("search ?q=", [f"/members/?q={q.replace(' ', '+')}" for q in SEARCHES]),
+        ("filtered", [f"/members/?{f}" for f in FILTERS]),
+        ("near a postcode", [f"/members/?near={n.replace(' ', '+')}" for n in NEAR]),
+        (f"all, first page (of {urls['all']['count']})", ["/members/"]),
+        ("all, last page", [f"/members/?{urls['all']['query']}"]),
+        (f"search 'club', first page (of {urls['search']['count']})", ["/members/?q=club"]),
+        ("search 'club', last page", [f"/members/?{urls['search']['query']}"]),
+        (f"near LS6, first page (of {urls['near']['count']})", ["/members/?near=LS6"]),
+        ("near LS6, last page", [f"/members/?{urls['near']['query']}"]),
+        ("trivial view again", ["/healthz"]),
+    ]
+    results = {}
+    try:
+        for _label, paths in scenarios:  # warm every code path and cache first
+            measure(base, paths, args, seconds=1)
+        for label, paths in scenarios:
+            results[label] = measure(base, paths, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    baseline = (
+        results["trivial view (/healthz)"]["rps"] + results["trivial view again"]["rps"]
+    ) / 2
+    load_average = os.getloadavg()[0]
+    print(
+        f"\n== {name}: {args.orgs} organisations, {args.people} people; gunicorn 2 "
+        f"{args.worker_class} workers; {args.concurrency} connections, {args.seconds}s each; "
+        f"load average {load_average:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"{'page':<44} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'ratio':>6} err")
+    ok = True
+    for label, r in results.items():
+        ratio = r["rps"] / baseline if baseline else 0.0
+        print(
+            f"{label:<44} {r['rps']:7.1f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
+            f"{ratio:6.2f} {len(r['errors'])}"
+        )
+        if r["errors"]:
+            ok = False
+            print(f"    errors, e.g. {r['errors'][:3]}")
+    checks = []
+    for label in ("search ?q=", "filtered"):
+        r = results[label]
+        checks.append(
+            (f"{label}: p95 {r['p95']:.0f} ms < {P95_TARGET_MS:.0f} ms", r["p95"] < P95_TARGET_MS)
+        )
+        ratio = r["rps"] / baseline
+        checks.append((f"{label}: ratio {ratio:.2f} >= {RATIO_TARGET}", ratio >= RATIO_TARGET))
+    for kind in ("all", "search 'club'", "near LS6"):
+        first = next(v for k, v in results.items() if k.startswith(f"{kind}, first page"))
+        last = results[f"{kind}, last page"]
+        slower = last["p50"] / first["p50"]
+        checks.append(
+            (
+                f"{kind}: last page / first page (p50) {slower:.2f} <= {LAST_PAGE_TARGET}",
+                slower <= LAST_PAGE_TARGET,
+            )
+        )
+    for text, passed in checks:
+        print(f"  {'PASS' if passed else 'MISS'}  {text}")
+        ok = ok and passed
+    return ok
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    gen = sub.add_parser("load", help="(internal) the load generator process")
+    gen.add_argument("--base", required=True)
+    gen.add_argument("--concurrency", type=int, default=8)
+    gen.add_argument("--seconds", type=float, default=8)
+    gen.add_argument("--max-requests", type=int, default=20000)
+    gen.add_argument("paths", nargs="+")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--orgs", type=int, default=50_000)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--max-requests", type=int, default=20000)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reuse", action="store_true", help="keep an already-seeded database")
+    args = parser.parse_args(argv)
+
+    if args.command == "load":
+        result = load(args.base, args.paths, args.concurrency, args.seconds, args.max_requests)
+        print(json.dumps(result))
+        return 0
+
+    ok = True
+    # Static files are served by whitenoise from the collected, hashed copies when DEBUG is off.
+    run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], django_env("sqlite://"))
+    for name in args.databases.split(","):
+        name = name.strip()
+        url = f"sqlite:///{SQLITE_FILE}" if name == "sqlite" else POSTGRES_URL
+        ok = bench_database(name, url, args) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

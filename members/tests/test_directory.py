@@ -1,0 +1,496 @@
+"""The directory at /members/: search, filters, distance, pages, fragments, chips, export."""
+
+import csv
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import geo, search
+from core.models import AuditEntry
+from members.models import (
+    Audience,
+    FocusArea,
+    MembershipStatus,
+    Organisation,
+    Region,
+    StaffSize,
+)
+from members.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+DIRECTORY = "/members/"
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results", "HTTP_HX_TRIGGER": "x"}
+
+
+def make_org(name, *, postcode="", focus=(), audiences=(), regions=(), **fields):
+    """An active, located, indexed organisation (as the services would leave it)."""
+    district = geo.district(postcode) if postcode else None
+    org = OrganisationFactory(
+        name=name,
+        postcode=postcode,
+        outcode=geo.outward_code(postcode) if postcode else "",
+        latitude=district.latitude if district else None,
+        longitude=district.longitude if district else None,
+        **fields,
+    )
+    org.focus_areas.set(FocusArea.objects.filter(slug__in=focus))
+    org.audiences.set(Audience.objects.filter(slug__in=audiences))
+    org.regions.set(Region.objects.filter(slug__in=regions))
+    search.search_index_update(org)
+    return org
+
+
+def names_on(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [a.get_text(strip=True) for a in soup.select(".results-list .result__title a")]
+
+
+def bulk_orgs(count, *, start=0):
+    """``count`` tagged, located, indexed organisations, quickly."""
+    focus = list(FocusArea.objects.all()[:3])
+    audience = list(Audience.objects.all()[:2])
+    region = list(Region.objects.all()[:2])
+    districts = ["LS1", "M1", "BS1", "CF10", "EH1"]
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Bulk Lunch Club {start + i:05d}",
+                slug=f"bulk-lunch-club-{start + i:05d}",
+                description="Weekly lunches for older neighbours.",
+                status=MembershipStatus.ACTIVE,
+                outcode=districts[i % 5],
+                latitude=geo.district(districts[i % 5]).latitude,
+                longitude=geo.district(districts[i % 5]).longitude,
+            )
+            for i in range(count)
+        ]
+    )
+    orgs = list(Organisation.objects.filter(slug__startswith="bulk-lunch-club-").order_by("id"))
+    orgs = orgs[-count:]
+    for relation, terms in (("focus_areas", focus), ("audiences", audience), ("regions", region)):
+        through = getattr(Organisation, relation).through
+        column = {"focus_areas": "focusarea_id", "audiences": "audience_id"}.get(
+            relation, "region_id"
+        )
+        through.objects.bulk_create(
+            [through(organisation_id=o.pk, **{column: t.pk}) for o in orgs for t in terms]
+        )
+    search.search_index_rebuild(Organisation)
+    return orgs
+
+
+# --- Listing and privacy of the list ---------------------------------------------------------
+
+
+def test_visitors_see_active_organisations_only(client, db):
+    make_org("Active Arts Collective")
+    make_org("Pending Tea Club", status=MembershipStatus.PENDING)
+    make_org("Lapsed Walking Group", status=MembershipStatus.LAPSED)
+    response = client.get(DIRECTORY)
+    assert response.status_code == 200
+    assert names_on(response) == ["Active Arts Collective"]
+    assert "1 organisation found" in response.content.decode()
+
+
+def test_members_also_get_a_link_to_people_visitors_do_not(client, member, db):
+    make_org("Active Arts Collective")
+    assert reverse("members:people") not in client.get(DIRECTORY).content.decode()
+    client.force_login(member)
+    assert reverse("members:people") in client.get(DIRECTORY).content.decode()
+
+
+def test_directory_is_in_the_main_navigation(client, db):
+    body = client.get("/").content.decode()
+    soup = BeautifulSoup(body, "html.parser")
+    link = soup.select_one(".site-nav a[href='/members/']")
+    assert link is not None and link.get_text(strip=True) == "Find members"
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def test_search_finds_by_name_description_and_focus(client, db):
+    make_org("Harbour Memory Café", description="Music afternoons.", focus=["dementia"])
+    make_org("Hilltop Youth Project", description="Football and a chat.", focus=["young-people"])
+    make_org("Moorland Men's Shed", description="Woodwork and friendship for older men.")
+    assert names_on(client.get(DIRECTORY + "?q=memory")) == ["Harbour Memory Café"]
+    assert names_on(client.get(DIRECTORY + "?q=woodwork")) == ["Moorland Men's Shed"]
+    assert names_on(client.get(DIRECTORY + "?q=dementia")) == ["Harbour Memory Café"]
+    assert names_on(client.get(DIRECTORY + "?q=zanzibar")) == []
+    assert "No organisations match your search" in client.get(DIRECTORY + "?q=zzz").content.decode()
+
+
+def test_search_puts_name_matches_before_description_matches(client, db):
+    make_org("Alpha Garden Club", description="We grow vegetables.")
+    make_org("Beta Friendship Circle", description="A garden for neighbours.")
+    make_org("Zeta Garden Project", description="Allotments.")
+    assert names_on(client.get(DIRECTORY + "?q=garden")) == [
+        "Alpha Garden Club",
+        "Zeta Garden Project",
+        "Beta Friendship Circle",
+    ]
+
+
+def test_an_over_long_search_gets_a_clear_message_and_keeps_the_words(client, db):
+    make_org("Alpha Garden Club")
+    response = client.get(DIRECTORY, {"q": "garden " * 40})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "must be 200 characters or fewer" in body
+    soup = BeautifulSoup(body, "html.parser")
+    assert soup.select_one("#id_q")["value"].startswith("garden garden")
+
+
+# --- Filters -----------------------------------------------------------------------------------
+
+
+def test_each_filter_narrows_the_list(client, db):
+    make_org(
+        "Coastal Carers",
+        focus=["carers"],
+        audiences=["carers"],
+        regions=["wales"],
+        area_served="regional",
+        staff_size=StaffSize.UNDER_10,
+    )
+    make_org(
+        "City Youth Hub",
+        focus=["young-people"],
+        audiences=["young-people"],
+        regions=["london"],
+        area_served="local",
+        staff_size=StaffSize.UNDER_50,
+    )
+    assert names_on(client.get(DIRECTORY + "?focus=carers")) == ["Coastal Carers"]
+    assert names_on(client.get(DIRECTORY + "?audience=young-people")) == ["City Youth Hub"]
+    assert names_on(client.get(DIRECTORY + "?region=wales")) == ["Coastal Carers"]
+    assert names_on(client.get(DIRECTORY + "?area=local")) == ["City Youth Hub"]
+    assert names_on(client.get(DIRECTORY + "?size=1-9")) == ["Coastal Carers"]
+    assert names_on(client.get(DIRECTORY + "?focus=carers&region=london")) == []
+
+
+def test_an_unknown_filter_value_is_explained_and_ignored(client, db):
+    make_org("Coastal Carers", focus=["carers"])
+    response = client.get(DIRECTORY + "?focus=no-such-focus")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose one of the options in the list" in body
+    assert names_on(response) == ["Coastal Carers"]
+
+
+def test_filter_chips_show_each_filter_with_a_link_that_removes_only_it(client, db):
+    make_org("Coastal Carers", focus=["carers"], regions=["wales"])
+    response = client.get(DIRECTORY + "?focus=carers&region=wales&q=coastal")
+    soup = BeautifulSoup(response.content, "html.parser")
+    chips = {a.get_text(" ", strip=True): a["href"] for a in soup.select(".chips a.chip")}
+    assert len(chips) == 3
+    focus_chip = next(text for text in chips if "Focus: Carers" in text)
+    remaining = parse_qs(urlsplit(chips[focus_chip]).query)
+    assert remaining == {"region": ["wales"], "q": ["coastal"]}
+    assert any("Where: Wales" in text for text in chips)
+
+
+def test_the_filter_form_is_a_plain_get_form_that_keeps_the_choices(client, db):
+    response = client.get(DIRECTORY + "?focus=carers&q=tea")
+    soup = BeautifulSoup(response.content, "html.parser")
+    form = soup.select_one("form#directory-filters")
+    assert form["method"] == "get" and form["action"] == DIRECTORY
+    assert form.select_one("#id_q")["value"] == "tea"
+    assert form.select_one("#id_focus option[selected]")["value"] == "carers"
+    assert form.select_one("button[type=submit]")
+
+
+# --- Near a postcode ---------------------------------------------------------------------------
+
+PLACES = {
+    "Leeds Lunch Club": "LS1 4AP",
+    "Bradford Befrienders": "BD1 1AA",
+    "York Tea Dance": "YO1 7HH",
+    "Manchester Memory Café": "M1 1AE",
+    "Sheffield Shed": "S1 2HE",
+    "Bristol Buddies": "BS1 4DJ",
+    "Edinburgh Elders": "EH1 1YZ",
+    "Cardiff Circle": "CF10 1EP",
+    "Belfast Befriending": "BT1 5GS",
+    "Harrogate Hub": "HG1 1AA",
+}
+
+
+def test_near_a_postcode_lists_organisations_in_true_distance_order(client, db):
+    for name, postcode in PLACES.items():
+        make_org(name, postcode=postcode)
+    make_org("Nowhere Network")  # no postcode: no distance, not listed in a distance search
+    origin = geo.centroid("LS6 3AA")
+    expected = sorted(PLACES, key=lambda name: geo.haversine_km(origin, geo.centroid(PLACES[name])))
+    response = client.get(DIRECTORY + "?near=ls6+3aa")
+    assert names_on(response) == expected
+    body = response.content.decode()
+    first = geo.haversine_km(origin, geo.centroid(PLACES[expected[0]]))
+    assert f"{first:.1f} km away" in body
+
+
+def test_near_accepts_an_outward_code(client, db):
+    for name, postcode in PLACES.items():
+        make_org(name, postcode=postcode)
+    assert names_on(client.get(DIRECTORY + "?near=EH1"))[0] == "Edinburgh Elders"
+
+
+@pytest.mark.parametrize(
+    ("near", "message"),
+    [
+        ("not a postcode", "Enter a UK postcode, like LS1 4AP"),
+        ("ZZ99 9ZZ", "We could not find where ZZ99 9ZZ is"),
+        ("12345", "Enter a real UK postcode, like LS1 4AP"),
+    ],
+)
+def test_a_bad_postcode_gets_a_clear_message_and_keeps_what_was_typed(client, db, near, message):
+    make_org("Leeds Lunch Club", postcode="LS1 4AP")
+    response = client.get(DIRECTORY, {"near": near})
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    error = soup.select_one("#id_near_error")
+    assert error is not None and message in error.get_text()
+    assert soup.select_one("#id_near")["value"] == near
+    assert soup.select_one(".error-summary a[href='#id_near']")
+    assert names_on(response) == ["Leeds Lunch Club"]  # the rest of the search still works
+
+
+def test_near_and_search_together(client, db):
+    make_org("Leeds Lunch Club", postcode="LS1 4AP")
+    make_org("Bristol Lunch Club", postcode="BS1 4DJ")
+    make_org("Leeds Walking Group", postcode="LS1 4AP")
+    assert names_on(client.get(DIRECTORY + "?near=BS1&q=lunch")) == [
+        "Bristol Lunch Club",
+        "Leeds Lunch Club",
+    ]
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def _walk(client, url):
+    seen, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        seen += names_on(response)
+        pages += 1
+        link = BeautifulSoup(response.content, "html.parser").select_one("a[rel=next]")
+        url = link["href"] if link else None
+    return seen, pages
+
+
+@pytest.mark.parametrize("query", ["", "?q=lunch", "?near=LS1"])
+def test_next_links_walk_every_organisation_once_in_order(client, db, query):
+    bulk_orgs(45)
+    seen, pages = _walk(client, DIRECTORY + query)
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 45
+    if not query or query == "?q=lunch":
+        assert seen == sorted(seen)
+
+
+def test_previous_link_goes_back(client, db):
+    bulk_orgs(45)
+    first = client.get(DIRECTORY)
+    second_url = BeautifulSoup(first.content, "html.parser").select_one("a[rel=next]")["href"]
+    second = client.get(second_url)
+    back_url = BeautifulSoup(second.content, "html.parser").select_one("a[rel=prev]")["href"]
+    assert names_on(client.get(back_url)) == names_on(first)
+
+
+def _queries(client, url, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?q=lunch", "?near=LS1", "?focus=loneliness-and-isolation&region=england"]
+)
+@pytest.mark.parametrize("role", ["visitor", "coordinator"])
+def test_query_count_does_not_grow_with_the_number_of_organisations(client_for, db, query, role):
+    client = client_for(role)
+    bulk_orgs(10)
+    small = _queries(client, DIRECTORY + query)
+    small_htmx = _queries(client, DIRECTORY + query, **HTMX)
+    bulk_orgs(990, start=10)
+    assert Organisation.objects.count() == 1000
+    assert _queries(client, DIRECTORY + query) == small
+    assert _queries(client, DIRECTORY + query, **HTMX) == small_htmx
+    assert small <= 12
+
+
+def test_people_list_query_count_does_not_grow(client, member, db):
+    org = OrganisationFactory()
+    client.force_login(member)
+    for _ in range(5):
+        MembershipFactory(organisation=org, user=UserFactory(profile_visibility="members"))
+    small = _queries(client, reverse("members:people"))
+    for _ in range(40):
+        person = UserFactory(profile_visibility="public")
+        person.focus_areas.set(FocusArea.objects.all()[:2])
+        MembershipFactory(organisation=OrganisationFactory(), user=person)
+    assert _queries(client, reverse("members:people")) == small
+
+
+# --- htmx --------------------------------------------------------------------------------------
+
+
+def test_an_htmx_request_gets_only_the_results_fragment(client, db):
+    make_org("Coastal Carers", focus=["carers"])
+    make_org("City Youth Hub")
+    response = client.get(
+        DIRECTORY + "?focus=carers", HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="directory-filters"
+    )
+    body = response.content.decode()
+    assert "<html" not in body and "site-header" not in body
+    assert names_on(response) == ["Coastal Carers"]
+    assert "1 organisation found" in body
+    # The form comes back out of band, to show the filters in force; the count is announced.
+    assert 'id="directory-filters-wrap" class="directory__filters" hx-swap-oob="true"' in body
+    assert 'id="results-status" hx-swap-oob="innerHTML"' in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_going_back_in_history_gets_the_whole_page(client, db):
+    response = client.get(
+        DIRECTORY + "?q=tea", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_an_htmx_request_with_a_mistake_sends_the_form_with_its_message(client, db):
+    make_org("Coastal Carers", focus=["carers"])
+    response = client.get(DIRECTORY + "?near=ZZ99+9ZZ", HTTP_HX_REQUEST="true")
+    page = BeautifulSoup(response.content, "html.parser")
+    oob = page.select_one("#directory-filters-wrap[hx-swap-oob]")
+    assert "We could not find where ZZ99 9ZZ is" in oob.select_one("#id_near_error").get_text()
+    assert oob.select_one("#id_near")["value"] == "ZZ99 9ZZ"
+
+
+def test_the_form_and_links_are_wired_for_htmx(client, db):
+    bulk_orgs(25)
+    soup = BeautifulSoup(client.get(DIRECTORY + "?focus=carers").content, "html.parser")
+    form = soup.select_one("form#directory-filters")
+    assert form["hx-get"] == DIRECTORY and form["hx-target"] == "#results"
+    assert form["hx-push-url"] == "true"
+    for link in soup.select("a.chip"):
+        assert link["hx-get"] == link["href"] and link["hx-target"] == "#results"
+
+
+# --- Export ------------------------------------------------------------------------------------
+
+
+def _csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_coordinators_export_the_filtered_list_as_csv_and_it_is_audited(client, coordinator, db):
+    make_org("Coastal Carers", focus=["carers"], email="hi@coastal.example.org")
+    make_org("City Youth Hub", focus=["young-people"])
+    make_org("=HYPERLINK(1) Club", focus=["carers"])
+    client.force_login(coordinator)
+    response = client.get(reverse("members:export") + "?focus=carers")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = _csv(response)
+    assert rows[0][0] == "Name"
+    names = [row[0] for row in rows[1:]]
+    assert names == ["'=HYPERLINK(1) Club", "Coastal Carers"]  # formulas defused
+    assert "hi@coastal.example.org" in rows[2]
+    entry = AuditEntry.objects.get(action="members.directory.export")
+    assert entry.actor == coordinator and entry.data["filters"] == {"focus": "carers"}
+
+
+def test_the_export_link_is_shown_to_coordinators_only(client, coordinator, member, db):
+    make_org("Coastal Carers")
+    client.force_login(member)
+    assert reverse("members:export") not in client.get(DIRECTORY).content.decode()
+    client.force_login(coordinator)
+    assert reverse("members:export") + "?q=coastal" in client.get(
+        DIRECTORY + "?q=coastal"
+    ).content.decode().replace("&amp;", "&")
+
+
+# --- Fuzz ---------------------------------------------------------------------------------------
+
+text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
+values = st.one_of(
+    text,
+    st.sampled_from(["carers", "wales", "local", "1-9", "LS1", "LS1 4AP", "", " ", "%", "'"]),
+)
+params = st.dictionaries(
+    st.sampled_from(["q", "near", "focus", "audience", "region", "area", "size", "cursor", "x"]),
+    values,
+    max_size=8,
+)
+
+
+@pytest.fixture
+def fuzz_data(db):
+    make_org("Leeds Lunch Club", postcode="LS1 4AP", focus=["carers"], regions=["england"])
+    make_org("Cardiff Circle", postcode="CF10 1EP", regions=["wales"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=params, htmx=st.booleans())
+def test_no_query_string_makes_the_directory_fail(client, fuzz_data, query, htmx):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.get(DIRECTORY, query, **headers)
+    assert response.status_code == 200
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200))
+def test_no_raw_query_bytes_make_the_directory_fail(client, fuzz_data, raw):
+    from urllib.parse import quote_from_bytes
+
+    response = client.get(
+        DIRECTORY + "?q=" + quote_from_bytes(raw) + "&near=" + quote_from_bytes(raw)
+    )
+    assert response.status_code == 200
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+
+def test_demo_data_is_plausible_and_searchable(db):
+    from django.core.management import call_command
+
+    from core.models import SearchEntry
+    from members.models import User
+
+    call_command("seed_demo", "--orgs", "60", "--people", "120", verbosity=0)
+    orgs = list(Organisation.objects.all())
+    assert all(o.postcode.startswith(o.outcode + " ") for o in orgs)
+    assert all(
+        o.latitude is not None and (o.latitude, o.longitude) == geo.centroid(o.outcode)
+        for o in orgs
+    )
+    assert all(o.website.endswith(".example.org") for o in orgs if o.website)
+    assert {o.area_served for o in orgs} == {"local", "regional", "national"}
+    assert Organisation.regions.through.objects.exists()
+    people = User.objects.all()
+    assert {p.profile_visibility for p in people} == {"public", "members", "hidden"}
+    assert people.exclude(job_title="").exists() and people.exclude(bio="").exists()
+
+    # Indexed for search: every organisation is found by its own name.
+    assert SearchEntry.objects.filter(model_label="members.organisation").count() == len(orgs)
+    listed = next(o for o in orgs if o.status == "active")
+    assert listed.name in [
+        o.name for o in search.search_filter(Organisation.objects.all(), listed.name)
+    ]

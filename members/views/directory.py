@@ -1,0 +1,260 @@
+"""The directory: organisations for everyone, people for members, CSV for coordinators.
+
+One view serves the whole page and, for an htmx request, only the results fragment. The filter
+form is a plain GET form, so every filter and every chip also works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from core.audit import audit_log
+from core.pagination import paginate_keyset_request
+from core.permissions import coordinator_required, is_coordinator, member_required
+from members.forms import DirectoryFilterForm
+from members.models import AreaServed, Organisation
+from members.selectors import directory as selectors
+
+PER_PAGE = 20
+FILTERS_FORM_ID = "directory-filters"
+
+
+def _chip_labels() -> dict:
+    return {
+        "q": _("Search"),
+        "near": _("Near"),
+        "focus": _("Focus"),
+        "audience": _("Works with"),
+        "region": _("Where"),
+        "area": _("Area served"),
+        "size": _("Paid staff"),
+    }
+
+
+def _chips(request, form, filters: dict, terms) -> list[dict]:
+    """One chip per active filter, each with a link that removes just that filter."""
+    chips = []
+    labels = _chip_labels()
+    for name, value in filters.items():
+        field = form.fields[name]
+        if name in ("focus", "audience", "region"):
+            kind = name
+            term = terms.term(kind, value)
+            shown = term.name if term else value
+        elif hasattr(field, "choices"):
+            shown = dict(field.choices).get(value, value)
+        else:
+            shown = value
+        query = request.GET.copy()
+        query.pop(name, None)
+        query.pop("cursor", None)
+        encoded = query.urlencode()
+        chips.append(
+            {
+                "name": name,
+                "label": labels.get(name, field.label),
+                "value": shown,
+                "remove_url": f"{request.path}?{encoded}" if encoded else request.path,
+            }
+        )
+    return chips
+
+
+def _respond(request, *, template: str, partial: str, context: dict):
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        # The results, plus the form out of band so that it always shows the filters in force
+        # and their messages (after a chip was removed, or a mistake fixed). htmx puts focus
+        # back on the field or button with the same id, so nobody loses their place.
+        context["refresh_form"] = True
+        response = render(request, partial, context)
+    else:
+        response = render(request, template, context)
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _summary(text: str, limit: int = 220) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _describe(organisations) -> None:
+    """The words each result card shows, worked out here once rather than by template tags
+    for each of the 20 cards (the list is the directory's hot loop)."""
+    areas = {
+        value: _("%(area)s organisation") % {"area": label} for value, label in AreaServed.choices
+    }
+    now = timezone.now()
+    for org in organisations:
+        town = selectors.town_for(org.outcode)
+        org.place = f"{town} ({org.outcode})" if town else org.outcode
+        org.area_text = areas.get(org.area_served, "")
+        org.summary = _summary(org.description)
+        if getattr(org, "distance_km", None) is not None:
+            org.distance_text = _("%(km)s km away") % {"km": number_format(org.distance_km, 1)}
+        confirmed = org.last_confirmed_at
+        if org.is_listed and confirmed < now - Organisation.STALE_AFTER:
+            org.stale_text = _("Details not confirmed since %(date)s") % {
+                "date": date_format(timezone.localtime(confirmed), "F Y")
+            }
+
+
+def directory(request):
+    """Member organisations: search, filters, "near a postcode", pages of 20."""
+    terms = selectors.taxonomy()
+    form = DirectoryFilterForm(request.GET, taxonomy=terms)
+    filters = form.valid_filters()
+    found = selectors.organisations_directory(viewer=request.user, filters=filters, terms=terms)
+    page = paginate_keyset_request(
+        request, found.queryset, ordering=found.ordering, per_page=PER_PAGE
+    )
+    selectors.attach_focus_areas(page.object_list, terms)
+    _describe(page.object_list)
+    export_query = request.GET.copy()
+    export_query.pop("cursor", None)
+    context = {
+        "form": form,
+        "form_id": FILTERS_FORM_ID,
+        "page": page,
+        "count": found.queryset.count(),
+        "filters": filters,
+        "chips": _chips(request, form, filters, terms),
+        "near": found.near,
+        "list_kind": "organisations",
+        "can_export": is_coordinator(request.user),
+        "export_query": export_query.urlencode(),
+    }
+    return _respond(
+        request,
+        template="members/directory.html",
+        partial="members/_partials/directory_results.html",
+        context=context,
+    )
+
+
+@member_required
+def people(request):
+    """Individual members whose pages the viewer may see (members only)."""
+    terms = selectors.taxonomy()
+    form = DirectoryFilterForm(
+        request.GET, taxonomy=terms, fields=DirectoryFilterForm.PEOPLE_FIELDS
+    )
+    filters = form.valid_filters()
+    queryset = selectors.people_directory(viewer=request.user, filters=filters, terms=terms)
+    page = paginate_keyset_request(
+        request, queryset, ordering=("full_name", "pk"), per_page=PER_PAGE
+    )
+    page.object_list = selectors.people_cards(viewer=request.user, people=page.object_list)
+    context = {
+        "form": form,
+        "form_id": FILTERS_FORM_ID,
+        "page": page,
+        "count": queryset.count(),
+        "filters": filters,
+        "chips": _chips(request, form, filters, terms),
+        "list_kind": "people",
+    }
+    return _respond(
+        request,
+        template="members/people.html",
+        partial="members/_partials/people_results.html",
+        context=context,
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+# Spreadsheets run cells that start with these as formulas; a leading quote stops that.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+@coordinator_required
+def export_csv(request):
+    """The filtered directory as CSV, every column (coordinators only; audited)."""
+    terms = selectors.taxonomy()
+    form = DirectoryFilterForm(request.GET, taxonomy=terms)
+    filters = form.valid_filters()
+    found = selectors.organisations_directory(
+        viewer=request.user, filters=filters, terms=terms, for_export=True
+    )
+    queryset = found.queryset.order_by(*found.ordering)
+    audit_log(
+        actor=request.user,
+        action="members.directory.export",
+        filters={k: str(v) for k, v in filters.items()},
+    )
+    header = [
+        _("Name"),
+        _("Directory page"),
+        _("Website"),
+        _("Public email"),
+        _("Public phone"),
+        _("Address"),
+        _("Postcode"),
+        _("Area served"),
+        _("Nations and regions"),
+        _("Focus areas"),
+        _("Who they work with"),
+        _("Paid staff"),
+        _("Yearly turnover"),
+        _("Charity number"),
+        _("Company number"),
+        _("Joined"),
+        _("Details last confirmed"),
+    ]
+    if found.near:
+        header.append(_("Distance (km)"))
+    base = request.build_absolute_uri("/")[:-1]
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # so that spreadsheet programs read the file as UTF-8
+        yield writer.writerow(header)
+        for org in queryset.iterator(chunk_size=1000):
+            confirmed = org.last_confirmed_at
+            row = [
+                org.name,
+                base + org.get_absolute_url(),
+                org.website,
+                org.email,
+                org.phone,
+                " ".join(org.address.split()),
+                org.postcode,
+                org.get_area_served_display(),
+                "; ".join(t.name for t in org.regions.all()),
+                "; ".join(t.name for t in org.focus_areas.all()),
+                "; ".join(t.name for t in org.audiences.all()),
+                org.get_staff_size_display(),
+                org.get_turnover_display(),
+                org.charity_number,
+                org.company_number,
+                org.created_at.date().isoformat(),
+                confirmed.date().isoformat() if confirmed else "",
+            ]
+            if found.near:
+                row.append(f"{org.distance_km:.1f}")
+            yield writer.writerow([_cell(v) for v in row])
+
+    filename = f"members-{timezone.localdate().isoformat()}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
