@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import geo
+from core.forms import TermsField
 from members.images import validate_image
 from members.models import (
     AreaServed,
@@ -104,7 +105,7 @@ class PersonProfileForm(ImageUploadMixin, forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
     remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
-    focus_areas = forms.ModelMultipleChoiceField(
+    focus_areas = TermsField(
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
         required=False,
@@ -234,20 +235,20 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
         help_text=_("For example, https://www.example.org"),
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = TermsField(
         label=_("Where you work"),
         queryset=Region.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose the nations and regions where you run activities."),
     )
-    focus_areas = forms.ModelMultipleChoiceField(
+    focus_areas = TermsField(
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    audiences = forms.ModelMultipleChoiceField(
+    audiences = TermsField(
         label=_("Who you work with"),
         queryset=Audience.objects.all(),
         required=False,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import geo
+from core.forms import TermsField
 from members.models import (
     Application,
     AreaServed,
@@ -30,25 +31,6 @@ def clean_postcode(value: str) -> str:
         return geo.normalise_postcode(value)
     except geo.PostcodeError as error:
         raise forms.ValidationError(str(error), code="invalid_postcode") from error
-
-
-class TermsField(forms.ModelMultipleChoiceField):
-    """Tick boxes for taxonomy terms. A value too big for a database id is refused like any
-    other unknown choice (SQLite would otherwise raise OverflowError: a server error)."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                number = int(str(pk))
-            except ValueError:
-                continue  # not a number at all: Django's own check says so
-            if not -(2**63) <= number < 2**63:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 class PlainForm(forms.Form):
