@@ -1,5 +1,6 @@
 import re
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.html import format_html_join
@@ -30,6 +31,26 @@ class SignupForm(AllauthSignupForm):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["full_name", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Plain-English labels and messages; labels, not placeholders, say what to type.
+        self.fields["email"].label = _("Email address")
+        self.fields["password1"].label = _("Create a password")
+        self.fields["password2"].label = _("Type your password again")
+        self.fields["full_name"].error_messages["required"] = _("Enter your full name")
+        self.fields["email"].error_messages["required"] = _("Enter your email address")
+        self.fields["password1"].error_messages["required"] = _("Create a password")
+        self.fields["password2"].error_messages["required"] = _("Type your password again")
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
 
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/gif,image/webp"

@@ -20,10 +20,12 @@ PASSWORD = "a-long-test-password-42"
 # Labels and messages of the sign-up and sign-in forms (members.forms, allauth), as people see
 # them.
 NAME_LABEL = "Your full name"
-EMAIL_LABEL = "Email"
-PASSWORD_LABEL = "Password"
-PASSWORD_AGAIN_LABEL = "Password (again)"
-NAME_MISSING = "This field is required."
+EMAIL_LABEL = "Email address"
+PASSWORD_LABEL = "Create a password"
+PASSWORD_AGAIN_LABEL = "Type your password again"
+SIGN_IN_EMAIL_LABEL = "Email"
+SIGN_IN_PASSWORD_LABEL = "Password"
+NAME_MISSING = "Enter your full name"
 EMAIL_INVALID = "Enter a valid email address."
 PASSWORDS_DIFFER = "You must type the same password each time."
 
@@ -106,8 +108,8 @@ def sign_in_and_see_account(page: Page) -> None:
     expect(heading(page)).to_have_text("Sign in")
     check_page(page)
 
-    page.get_by_label(EMAIL_LABEL, exact=True).fill(EMAIL)
-    page.get_by_label(PASSWORD_LABEL, exact=True).fill(PASSWORD)
+    page.get_by_label(SIGN_IN_EMAIL_LABEL, exact=True).fill(EMAIL)
+    page.get_by_label(SIGN_IN_PASSWORD_LABEL, exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("status")).to_contain_text(f"You are signed in as {NAME}")
     expect(nav(page).get_by_role("button", name="Sign out")).to_be_visible()
