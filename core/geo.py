@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Least, Radians, Sin, Sqrt
+from django.utils.translation import gettext as _
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -47,7 +48,7 @@ _OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 _FULL_RE = re.compile(rf"({_OUTWARD})({_INWARD})")
 _OUTWARD_RE = re.compile(_OUTWARD)
-_EXAMPLE = "like LS1 4AP, or the first part of one, like LS1"
+# Messages are shown beside the field as they are, so they are translated.
 
 
 class PostcodeError(ValueError):
@@ -74,17 +75,26 @@ def normalise_postcode(text: str) -> str:
     Whether the district exists is not checked here (see ``centroid``).
     """
     if text is None or not str(text).strip():
-        raise PostcodeError(f"Enter a postcode, {_EXAMPLE}.")
+        raise PostcodeError(
+            _("Enter a postcode, like LS1 4AP, or the first part of one, like LS1.")
+        )
     compact = re.sub(r"\s+", "", str(text)).upper()
     if len(compact) > 8:
-        raise PostcodeError(f"That postcode is too long. Enter a UK postcode, {_EXAMPLE}.")
+        raise PostcodeError(
+            _(
+                "That postcode is too long. Enter a UK postcode, like LS1 4AP, "
+                "or the first part of one, like LS1."
+            )
+        )
     if compact == "GIR0AA":  # Girobank's historic postcode, still valid
         return "GIR 0AA"
     if match := _FULL_RE.fullmatch(compact):
         return f"{match[1]} {match[2]}"
     if _OUTWARD_RE.fullmatch(compact):
         return compact
-    raise PostcodeError(f"Enter a real UK postcode, {_EXAMPLE}.")
+    raise PostcodeError(
+        _("Enter a real UK postcode, like LS1 4AP, or the first part of one, like LS1.")
+    )
 
 
 def outward_code(postcode: str) -> str:

@@ -107,10 +107,14 @@ def email_taken(email: str) -> bool:
     )
 
 
+# Addresses under /members/ that are pages of their own, never an organisation's.
+RESERVED_SLUGS = {"people", "export", "export-csv", "new", "edit", "search"}
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:200].strip("-") or "organisation"
     slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Organisation.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
