@@ -710,4 +710,4 @@ def test_an_id_too_big_for_the_database_is_an_unknown_choice_not_a_crash(client,
 def test_an_organisation_called_people_does_not_hide_behind_the_people_page(db):
     from members.services.joining import _unique_slug
 
-    assert _unique_slug("People") == "people-1"
+    assert _unique_slug("People") == "people-2"
