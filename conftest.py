@@ -13,6 +13,8 @@ from members.tests.factories import (
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LEARNING_FILES_ROOT = tmp_path / "private" / "learning"
+    settings.GROUPS_FILES_ROOT = tmp_path / "private" / "groups"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "groups.context_processors.notifications",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -323,4 +324,14 @@ LOGGING = {
 }
 
 # --- Coalition ------------------------------------------------------------------------------
+# Replies to group notification emails go to <signed token>@GROUPS_REPLY_DOMAIN (docs/deploy.md).
+GROUPS_REPLY_DOMAIN = env.str("GROUPS_REPLY_DOMAIN", default="reply.example.org")
+# Hold a new member's first post in every group for a host to approve.
+GROUPS_HOLD_FIRST_POSTS = env.bool("GROUPS_HOLD_FIRST_POSTS", default=False)
+# Members' files that must never be served straight from MEDIA_URL (resources, attachments).
+PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
+LEARNING_FILES_ROOT = PRIVATE_FILES_ROOT / "learning"
+GROUPS_FILES_ROOT = PRIVATE_FILES_ROOT / "groups"
+# Let organisation admins publish resources without a coordinator's approval.
+LEARNING_TRUSTED_PUBLISH = env.bool("LEARNING_TRUSTED_PUBLISH", default=False)
 ADMINS = [("Coordinators", a) for a in env.list("ADMIN_EMAILS", default=[])]

@@ -10,7 +10,11 @@ urlpatterns = [
     path("coordinator/", include("members.urls_coordinator")),
     path("matching/", include("matching.urls")),
     path("events/", include("events.urls")),
+    path("resources/", include("learning.urls")),
+    path("groups/", include("groups.urls")),
     path("django-admin/", admin.site.urls),
+    # Email providers' webhooks (inbound replies to group emails, later bounces).
+    path("anymail/", include("anymail.urls")),
 ]
 
 handler403 = "core.views.permission_denied"

@@ -33,6 +33,7 @@ from events.permissions import (
     can_manage_event,
     can_register,
 )
+from learning.selectors import recordings_for_event
 
 
 def _posted(request):
@@ -155,6 +156,7 @@ def event_detail(request, pk):
     context = _registration_context(request, event)
     context["can_manage"] = can_manage_event(request.user, event)
     context["sessions"] = list(event.sessions.all())
+    context["recordings"] = recordings_for_event(event, viewer=request.user)
     return render(request, "events/detail.html", context)
 
 

@@ -392,3 +392,22 @@ def test_organisers_see_and_export_the_attendee_list(client, coordinator):
     member = UserFactory()
     client.force_login(member)
     assert client.get(reverse("events:attendees", kwargs={"pk": event.pk})).status_code == 403
+
+
+def test_an_events_page_links_its_published_recording(client, db):
+    from events.tests.factories import EventFactory
+    from learning.models import Resource
+
+    event = EventFactory()
+    Resource.objects.create(
+        title="Recording of the get-together",
+        slug="recording-of-the-get-together",
+        summary="Watch again",
+        kind="recording",
+        url="https://example.org/video",
+        visibility="public",
+        status="published",
+        event=event,
+    )
+    body = client.get(event.get_absolute_url()).content.decode()
+    assert "Recording of the get-together" in body

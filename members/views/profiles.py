@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.permissions import can_edit_organisation, is_member, login_required
+from learning.selectors import case_studies_for_organisation
 from members.forms import OrganisationForm, PersonProfileForm
 from members.models import User
 from members.selectors import directory as selectors
@@ -27,6 +28,7 @@ def organisation(request, slug):
         "can_edit": can_edit_organisation(request.user, org),
         "show_address": is_member(request.user),
         "town": selectors.town_for(org.outcode),
+        "case_studies": case_studies_for_organisation(org, viewer=request.user),
     }
     return render(request, "members/organisation.html", context)
 

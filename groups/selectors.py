@@ -1,0 +1,426 @@
+"""Reads for group pages, threads, notifications and digests, each in a fixed number of
+queries however many threads or replies there are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core import search
+from core.permissions import is_coordinator, is_member
+from groups import permissions as perms
+from groups.models import (
+    Attachment,
+    Challenge,
+    ChallengeUpdate,
+    Frequency,
+    Group,
+    GroupKind,
+    Membership,
+    MembershipStatus,
+    Notification,
+    NotificationKind,
+    PersonSettings,
+    Reply,
+    Report,
+    ReportStatus,
+    Thread,
+)
+
+SHORT_POST_CHARS = 600  # digests show shorter posts in full
+
+
+def register_search() -> None:
+    search.register(Group, weights={"A": "name", "C": "purpose"})
+    search.register(
+        Thread,
+        weights={
+            "A": "title",
+            "C": "body",
+            "D": lambda t: [r.body for r in t.replies.all() if not (r.is_hidden or r.is_held)],
+        },
+        queryset=lambda: Thread.objects.prefetch_related("replies"),
+    )
+
+
+# --- Which groups a person can see ----------------------------------------------------------
+
+
+def readable_groups(user) -> QuerySet:
+    """Groups whose threads ``user`` may read."""
+    if is_coordinator(user):
+        return Group.objects.all()
+    if not is_member(user):
+        return Group.objects.none()
+    mine = Membership.objects.filter(
+        group=OuterRef("pk"), user=user, status=MembershipStatus.ACTIVE
+    )
+    return Group.objects.filter(Q(kind=GroupKind.OPEN) | Q(is_network_wide=True) | Q(Exists(mine)))
+
+
+def groups_listed_for(user) -> list[Group]:
+    """Every group the person may see, annotated with ``my_status`` (one query)."""
+    if not is_member(user):
+        return []
+    mine = Membership.objects.filter(group=OuterRef("pk"), user=user)
+    groups = Group.objects.annotate(
+        my_status=mine.values("status")[:1], my_role=mine.values("role")[:1]
+    )
+    if not is_coordinator(user):
+        groups = groups.filter(~Q(kind=GroupKind.PRIVATE) | Q(Exists(mine)))
+    return list(groups.order_by("-is_network_wide", "name"))
+
+
+def visible_threads(user, group: Group | None = None) -> QuerySet:
+    threads = Thread.objects.filter(group__in=readable_groups(user))
+    if group is not None:
+        threads = threads.filter(group=group)
+    if group is None or not perms.can_moderate(user, group):
+        threads = threads.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
+    return threads.select_related("author", "group")
+
+
+def threads_search(user, q: str) -> QuerySet:
+    """Threads matching ``q`` among those the person may read (never other groups')."""
+    return search.search_filter(visible_threads(user), q)
+
+
+def group_threads(user, group: Group) -> QuerySet:
+    return visible_threads(user, group)
+
+
+def group_sidebar(group: Group) -> dict:
+    upcoming = group.events.filter(ends_at__gte=timezone.now(), status="published").order_by(
+        "starts_at"
+    )[:5]
+    resources = Thread.objects.filter(
+        group=group, kind="resource", is_hidden=False, is_held=False
+    ).order_by("-created_at")[:5]
+    hosts = Membership.objects.filter(
+        group=group, role="host", status=MembershipStatus.ACTIVE
+    ).select_related("user")
+    return {"events": list(upcoming), "resources": list(resources), "hosts": list(hosts)}
+
+
+def thread_replies(user, thread: Thread) -> QuerySet:
+    """Replies in order, with everything a reply needs on the page (a fixed query count)."""
+    replies = Reply.objects.filter(thread=thread)
+    if not perms.can_moderate(user, thread.group):
+        replies = replies.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
+    return replies.select_related("author", "quoted", "quoted__author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    )
+
+
+def thread_attachments(thread: Thread) -> list[Attachment]:
+    return list(thread.attachments.filter(reply=None).order_by("pk"))
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+def _my_notifications(user) -> QuerySet:
+    # After leaving a closed or private group, its threads' titles stop showing here too.
+    return Notification.objects.filter(recipient=user).filter(
+        Q(kind__in=[NotificationKind.REQUEST, NotificationKind.INVITE])
+        | Q(group__in=readable_groups(user))
+    )
+
+
+def unread_count(user) -> int:
+    if not is_member(user):
+        return 0
+    return _my_notifications(user).filter(read_at=None).count()
+
+
+def notifications_for(user) -> QuerySet:
+    return _my_notifications(user).select_related("group", "thread", "actor")
+
+
+def _readers(group: Group, user_ids) -> set[int]:
+    """Of ``user_ids``, the people who may read ``group`` (one query)."""
+    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
+    users = users.filter(Q(status="active") | Q(is_coordinator=True))
+    if not (group.kind == GroupKind.OPEN or group.is_network_wide):
+        in_group = Membership.objects.filter(
+            group=group, user=OuterRef("pk"), status=MembershipStatus.ACTIVE
+        )
+        users = users.filter(Q(Exists(in_group)) | Q(is_coordinator=True))
+    return set(users.values_list("pk", flat=True))
+
+
+@dataclass
+class Audience:
+    post: object
+    thread: Thread
+    in_site: list = field(default_factory=list)  # (user, NotificationKind)
+    emails: list = field(default_factory=list)  # (user, stream)
+
+
+def post_audience(*, kind: str, pk: int) -> Audience | None:
+    """Who hears about a new thread or reply, and how. Only people who may read the group are
+    ever included: private and closed content never reaches anyone else."""
+    from groups.services import MENTIONS_STREAM, mentioned_users
+
+    if kind == "thread":
+        post = Thread.objects.select_related("group").filter(pk=pk).first()
+        thread = post
+    else:
+        post = Reply.objects.select_related("thread__group").filter(pk=pk).first()
+        thread = post.thread if post else None
+    if post is None or post.is_hidden or post.is_held or thread.is_hidden:
+        return None
+    group = thread.group
+    audience = Audience(post=post, thread=thread)
+    User = get_user_model()
+
+    mentioned = {u.pk for u in mentioned_users(post.body)} - {post.author_id}
+    personal = dict.fromkeys(mentioned, NotificationKind.MENTION)
+    if kind == "reply" and thread.author_id and thread.author_id != post.author_id:
+        personal.setdefault(thread.author_id, NotificationKind.REPLY)
+    if group.is_network_wide:
+        every = set(
+            PersonSettings.objects.filter(network_frequency=Frequency.EVERY_POST).values_list(
+                "user_id", flat=True
+            )
+        )
+    else:
+        every = set(
+            Membership.objects.filter(
+                group=group, status=MembershipStatus.ACTIVE, email_frequency=Frequency.EVERY_POST
+            ).values_list("user_id", flat=True)
+        )
+    every.discard(post.author_id)
+    allowed = _readers(group, set(personal) | every)
+    users = User.objects.in_bulk(allowed)
+    muted = set(
+        PersonSettings.objects.filter(user_id__in=allowed, mention_emails=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    for user_pk, note_kind in personal.items():
+        if user_pk in users:
+            audience.in_site.append((users[user_pk], note_kind))
+    for user_pk in sorted(allowed):
+        if user_pk in every:
+            audience.emails.append((users[user_pk], f"group:{group.pk}"))
+        elif user_pk in personal and user_pk not in muted:
+            audience.emails.append((users[user_pk], MENTIONS_STREAM))
+    return audience
+
+
+# --- Digests --------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestThread:
+    thread: Thread
+    is_new: bool
+    replies: list
+    more_replies: int
+
+
+@dataclass
+class DigestGroup:
+    group: Group
+    threads: list
+
+
+@dataclass
+class Digest:
+    user: object
+    frequency: str
+    since: datetime
+    until: datetime
+    groups: list
+
+
+def _digest_group_ids(user, frequency: str) -> list[int]:
+    ids = list(
+        Membership.objects.filter(
+            user=user, status=MembershipStatus.ACTIVE, email_frequency=frequency
+        ).values_list("group_id", flat=True)
+    )
+    network = Group.objects.filter(is_network_wide=True).values_list("pk", flat=True).first()
+    if network:
+        row = PersonSettings.objects.filter(user=user).first()
+        if (row.network_frequency if row else Frequency.WEEKLY) == frequency:
+            ids.append(network)
+    return ids
+
+
+def digest_for(*, user_pk: int, frequency: str, since: datetime, until: datetime) -> Digest | None:
+    """One person's digest: by group, newest activity first; short posts in full; only
+    groups the person can read now; ``groups`` is empty when nothing happened."""
+    user = get_user_model().objects.filter(pk=user_pk).first()
+    if user is None or not is_member(user):
+        return None
+    group_ids = _digest_group_ids(user, frequency)
+    readable = readable_groups(user).filter(pk__in=group_ids)
+    threads = list(
+        Thread.objects.filter(
+            group__in=readable,
+            is_hidden=False,
+            is_held=False,
+            last_activity_at__gte=since,
+            last_activity_at__lt=until,
+        )
+        .select_related("group", "author")
+        .order_by("-last_activity_at", "-pk")[:200]
+    )
+    replies_by_thread: dict[int, list] = {}
+    for reply in (
+        Reply.objects.filter(
+            thread__in=[t.pk for t in threads],
+            is_hidden=False,
+            is_held=False,
+            created_at__gte=since,
+            created_at__lt=until,
+        )
+        .select_related("author")
+        .order_by("created_at", "pk")
+    ):
+        replies_by_thread.setdefault(reply.thread_id, []).append(reply)
+    by_group: dict[int, DigestGroup] = {}
+    for thread in threads:
+        replies = replies_by_thread.get(thread.pk, [])
+        is_new = since <= thread.created_at < until
+        if not is_new and not replies:
+            continue
+        entry = by_group.setdefault(thread.group_id, DigestGroup(group=thread.group, threads=[]))
+        entry.threads.append(
+            DigestThread(
+                thread=thread,
+                is_new=is_new,
+                replies=replies[-3:],
+                more_replies=max(0, len(replies) - 3),
+            )
+        )
+    return Digest(
+        user=user, frequency=frequency, since=since, until=until, groups=list(by_group.values())
+    )
+
+
+def digest_recipients(*, frequency: str, since: datetime, until: datetime):
+    """The people who may get a digest: members of groups with activity in the window who
+    chose ``frequency`` (an iterator of ids; a person with nothing new gets no email)."""
+    active_groups = set(
+        Thread.objects.filter(last_activity_at__gte=since, last_activity_at__lt=until)
+        .values_list("group_id", flat=True)
+        .distinct()
+    )
+    seen: set[int] = set()
+    for user_pk in (
+        Membership.objects.filter(
+            group_id__in=active_groups, status=MembershipStatus.ACTIVE, email_frequency=frequency
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+        .iterator(chunk_size=5000)
+    ):
+        seen.add(user_pk)
+        yield user_pk
+    if Group.objects.filter(pk__in=active_groups, is_network_wide=True).exists():
+        chose_other = PersonSettings.objects.exclude(network_frequency=frequency).values("user_id")
+        members = get_user_model().objects.filter(status="active", is_active=True)
+        if frequency != Frequency.WEEKLY:
+            members = members.filter(
+                pk__in=PersonSettings.objects.filter(network_frequency=frequency).values("user_id")
+            )
+        else:
+            members = members.exclude(pk__in=chose_other)
+        for user_pk in members.values_list("pk", flat=True).iterator(chunk_size=5000):
+            if user_pk not in seen:
+                yield user_pk
+
+
+# --- Moderation and cohorts -----------------------------------------------------------------
+
+
+def moderation_queue(user) -> dict:
+    """Open reports and held posts in the groups ``user`` moderates."""
+    if is_coordinator(user):
+        groups = Group.objects.all()
+    else:
+        groups = Group.objects.filter(
+            memberships__user=user,
+            memberships__role="host",
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+    reports = (
+        Report.objects.filter(status=ReportStatus.OPEN, thread__group__in=groups)
+        .select_related("thread__group", "reply__author", "thread__author", "reporter")
+        .order_by("created_at")[:200]
+    )
+    held_threads = Thread.objects.filter(group__in=groups, is_held=True).select_related(
+        "group", "author"
+    )[:200]
+    held_replies = Reply.objects.filter(thread__group__in=groups, is_held=True).select_related(
+        "thread__group", "author"
+    )[:200]
+    requests = Membership.objects.filter(
+        group__in=groups, status=MembershipStatus.REQUESTED
+    ).select_related("group", "user")[:200]
+    return {
+        "reports": list(reports),
+        "held_threads": list(held_threads),
+        "held_replies": list(held_replies),
+        "requests": list(requests),
+    }
+
+
+def group_members(group: Group) -> list[Membership]:
+    return list(
+        Membership.objects.filter(group=group)
+        .select_related("user")
+        .order_by("status", "user__full_name")
+    )
+
+
+def cohort_challenges(group: Group) -> list[Challenge]:
+    return list(
+        Challenge.objects.filter(group=group)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch("updates", queryset=ChallengeUpdate.objects.order_by("created_at"))
+        )
+        .order_by("user__full_name", "pk")
+    )
+
+
+def linkable_resources(user):
+    """Published library entries the person may see, to link a resource post to."""
+    from learning.models import Resource
+    from learning.selectors import resources_visible_to
+
+    # A form's choices cannot be a sliced queryset (it filters them to check the answer).
+    first = resources_visible_to(user).order_by("title").values("pk")[:200]
+    return Resource.objects.filter(pk__in=first).order_by("title")
+
+
+def linkable_events(user):
+    """Upcoming published events a member may link a post to (no double entry)."""
+    from events.models import Event
+
+    first = (
+        Event.objects.filter(
+            status="published", ends_at__gte=timezone.now(), visibility__in=["public", "members"]
+        )
+        .order_by("starts_at")
+        .values("pk")[:100]
+    )
+    return Event.objects.filter(pk__in=first).order_by("starts_at")
+
+
+def group_events_choices(group: Group | None):
+    """Upcoming published events, plus any already linked to ``group``."""
+    from events.models import Event
+
+    upcoming = Event.objects.filter(status="published", ends_at__gte=timezone.now())
+    if group is not None:
+        upcoming = upcoming | Event.objects.filter(discussion_groups=group)
+    return Event.objects.filter(pk__in=upcoming.values("pk")).order_by("starts_at")

@@ -1,0 +1,645 @@
+"""Every write in groups. Each function is one transaction; emails and notification tasks are
+queued with ``transaction.on_commit`` so nothing goes out for a write that rolls back.
+Moderation actions write an audit entry (``groups.<thing>.<verb>``)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from core import search
+from core.audit import audit_log
+from groups import permissions as perms
+from groups.models import (
+    Attachment,
+    Challenge,
+    ChallengeUpdate,
+    Frequency,
+    Group,
+    GroupKind,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Notification,
+    NotificationKind,
+    PersonSettings,
+    Reply,
+    Report,
+    ReportStatus,
+    Thread,
+    ThreadKind,
+)
+
+UNSUBSCRIBE_SALT = "groups.unsubscribe"
+REPLY_SALT = "groups.reply-by-email"
+MENTIONS_STREAM = "mentions"
+
+
+class GroupError(Exception):
+    """A request that cannot be carried out; ``str(error)`` is a message for the person."""
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+def person_settings(user) -> PersonSettings:
+    settings_row, _created = PersonSettings.objects.get_or_create(user=user)
+    return settings_row
+
+
+@transaction.atomic
+def person_settings_update(
+    *, user, default_frequency: str, network_frequency: str, mention_emails: bool
+) -> PersonSettings:
+    row = person_settings(user)
+    row.default_frequency = default_frequency
+    row.network_frequency = network_frequency
+    row.mention_emails = mention_emails
+    row.save()
+    return row
+
+
+@transaction.atomic
+def membership_frequency_set(*, user, group: Group, frequency: str) -> None:
+    """Set how often ``group`` emails ``user`` (the network-wide space: their own setting)."""
+    if group.is_network_wide:
+        row = person_settings(user)
+        row.network_frequency = frequency
+        row.save(update_fields=["network_frequency"])
+        return
+    updated = Membership.objects.filter(
+        group=group, user=user, status=MembershipStatus.ACTIVE
+    ).update(email_frequency=frequency)
+    if not updated:
+        raise GroupError(_("You are not a member of this group."))
+
+
+# --- Groups and membership ------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_create(
+    *,
+    name: str,
+    slug: str,
+    purpose: str = "",
+    kind: str = GroupKind.OPEN,
+    hosts=(),
+    is_cohort: bool = False,
+    is_network_wide: bool = False,
+    hold_first_posts: bool = False,
+) -> Group:
+    group = Group.objects.create(
+        name=name,
+        slug=slug,
+        purpose=purpose,
+        kind=kind,
+        is_cohort=is_cohort,
+        is_network_wide=is_network_wide,
+        hold_first_posts=hold_first_posts,
+    )
+    for host in hosts:
+        Membership.objects.create(
+            group=group,
+            user=host,
+            role=MembershipRole.HOST,
+            email_frequency=person_settings(host).default_frequency,
+        )
+    search.search_index_update(group)
+    return group
+
+
+@transaction.atomic
+def group_join(*, user, group: Group) -> Membership:
+    """Open: joins at once. Closed: asks the hosts. Private: only with an invitation."""
+    if group.is_network_wide:
+        raise GroupError(_("Every member already belongs to the network-wide space."))
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership and membership.status == MembershipStatus.ACTIVE:
+        return membership
+    frequency = person_settings(user).default_frequency
+    if membership and membership.status == MembershipStatus.INVITED:
+        membership.status = MembershipStatus.ACTIVE
+        membership.email_frequency = frequency
+        membership.save()
+        return membership
+    if group.kind == GroupKind.PRIVATE:
+        raise GroupError(_("This group is by invitation only."))
+    status = MembershipStatus.ACTIVE if group.kind == GroupKind.OPEN else MembershipStatus.REQUESTED
+    if membership:
+        return membership
+    membership = Membership.objects.create(
+        group=group, user=user, status=status, email_frequency=frequency
+    )
+    if status == MembershipStatus.REQUESTED:
+        hosts = Membership.objects.filter(
+            group=group, role=MembershipRole.HOST, status=MembershipStatus.ACTIVE
+        ).values_list("user_id", flat=True)
+        Notification.objects.bulk_create(
+            Notification(recipient_id=h, kind=NotificationKind.REQUEST, group=group, actor=user)
+            for h in hosts
+        )
+    return membership
+
+
+@transaction.atomic
+def group_leave(*, user, group: Group) -> None:
+    Membership.objects.filter(group=group, user=user).delete()
+
+
+@transaction.atomic
+def group_invite(*, actor, group: Group, user) -> Membership:
+    if not perms.can_moderate(actor, group):
+        raise GroupError(_("Only hosts can invite people."))
+    membership, created = Membership.objects.get_or_create(
+        group=group, user=user, defaults={"status": MembershipStatus.INVITED}
+    )
+    if membership.status == MembershipStatus.REQUESTED:
+        membership.status = MembershipStatus.ACTIVE
+        membership.save(update_fields=["status"])
+    if created:
+        Notification.objects.create(
+            recipient=user, kind=NotificationKind.INVITE, group=group, actor=actor
+        )
+    audit_log(actor=actor, action="groups.member.invite", target=group, user=user.pk)
+    return membership
+
+
+@transaction.atomic
+def membership_approve(*, actor, membership: Membership) -> None:
+    if not perms.can_moderate(actor, membership.group):
+        raise GroupError(_("Only hosts can approve requests."))
+    membership.status = MembershipStatus.ACTIVE
+    membership.save(update_fields=["status"])
+    audit_log(actor=actor, action="groups.member.approve", target=membership.group)
+
+
+@transaction.atomic
+def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
+    """Remove a member (or decline a request) from a group; logged."""
+    group = membership.group
+    if not perms.can_moderate(actor, group):
+        raise GroupError(_("Only hosts can remove members."))
+    audit_log(
+        actor=actor, action="groups.member.remove", target=group, user=membership.user_id,
+        reason=reason,
+    )  # fmt: skip
+    membership.delete()
+
+
+RESERVED_SLUGS = {"search", "notifications", "settings", "moderation", "reports", "unsubscribe",
+                  "attachments", "threads", "replies", "challenges", "new"}  # fmt: skip
+
+
+def _unique_slug(name: str) -> str:
+    from django.utils.text import slugify
+
+    base = slugify(name)[:140] or "group"
+    slug, n = base, 2
+    while slug in RESERVED_SLUGS or Group.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def group_save(*, actor, group: Group | None = None, data: dict) -> Group:
+    """Create a group (coordinators; they become its first host) or change one (its hosts)."""
+    from core.permissions import is_coordinator
+
+    data = dict(data)
+    events = data.pop("events", None)
+    if group is None:
+        if not is_coordinator(actor):
+            raise GroupError(_("Only coordinators can create groups."))
+        group = group_create(slug=_unique_slug(data["name"]), hosts=[actor], **data)
+        audit_log(actor=actor, action="groups.group.create", target=group)
+    else:
+        if not perms.can_moderate(actor, group):
+            raise GroupError(_("Only hosts can change the group."))
+        for field, value in data.items():
+            setattr(group, field, value)
+        group.save()
+        search.search_index_update(group)
+        audit_log(actor=actor, action="groups.group.change", target=group)
+    if events is not None:
+        group.events.set(events)
+    return group
+
+
+# --- Threads and replies --------------------------------------------------------------------
+
+MENTION_RE = re.compile(r"(?<![\w@])@([^\W\d_][\w'-]*(?:[ ][^\W\d_][\w'-]*)?)")
+
+
+def mentioned_users(text: str):
+    """People named as ``@Firstname`` or ``@Firstname Lastname`` (by full name, one query)."""
+    candidates = set()
+    for match in MENTION_RE.finditer(text or ""):
+        words = match.group(1).split(" ")
+        candidates.add(words[0].lower())
+        if len(words) > 1:
+            candidates.add(" ".join(words).lower())
+    if not candidates:
+        return []
+    from django.db.models.functions import Lower
+
+    users = (
+        get_user_model()
+        .objects.annotate(name_lower=Lower("full_name"))
+        .filter(name_lower__in=list(candidates)[:20], is_active=True)
+    )
+    # A single first name that matches several people names nobody.
+    by_name: dict[str, list] = {}
+    for user in users:
+        by_name.setdefault(user.name_lower, []).append(user)
+    return [people[0] for people in by_name.values() if len(people) == 1]
+
+
+def _needs_hold(user, group: Group) -> bool:
+    from django.conf import settings
+
+    hold = group.hold_first_posts or getattr(settings, "GROUPS_HOLD_FIRST_POSTS", False)
+    if not hold or perms.can_moderate(user, group):
+        return False
+    has_posted = (
+        Thread.objects.filter(group=group, author=user, is_held=False).exists()
+        or Reply.objects.filter(thread__group=group, author=user, is_held=False).exists()
+    )
+    return not has_posted
+
+
+def _save_attachments(thread: Thread, reply: Reply | None, files) -> None:
+    from groups.attachments import describe
+
+    for upload in files or ():
+        info = describe(upload)
+        Attachment.objects.create(
+            thread=thread,
+            reply=reply,
+            file=upload,
+            original_name=info["name"],
+            content_type=info["content_type"],
+            size=upload.size,
+            is_image=info["is_image"],
+        )
+
+
+def _announce(kind: str, pk: int) -> None:
+    from groups.tasks import notify_post
+
+    transaction.on_commit(lambda: notify_post.enqueue(kind=kind, pk=pk))
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    author,
+    group: Group,
+    title: str,
+    body: str,
+    kind: str = ThreadKind.DISCUSSION,
+    event=None,
+    resource=None,
+    resource_url: str = "",
+    attachments=(),
+) -> Thread:
+    """Start a thread. Held for approval when the group holds a new member's first post."""
+    if not perms.can_post(author, group):
+        raise GroupError(_("Join the group to start a thread."))
+    thread = Thread.objects.create(
+        group=group,
+        author=author,
+        title=title,
+        body=body,
+        kind=kind,
+        event=event if kind == ThreadKind.EVENT else None,
+        resource=resource if kind == ThreadKind.RESOURCE else None,
+        resource_url=resource_url if kind == ThreadKind.RESOURCE else "",
+        is_held=_needs_hold(author, group),
+    )
+    _save_attachments(thread, None, attachments)
+    search.search_index_update(thread)
+    if not thread.is_held:
+        _announce("thread", thread.pk)
+    return thread
+
+
+@transaction.atomic
+def thread_edit(*, user, thread: Thread, title: str, body: str) -> Thread:
+    if not perms.can_edit_post(user, thread):
+        raise GroupError(_("You can only edit your own posts."))
+    thread.title, thread.body, thread.edited_at = title, body, timezone.now()
+    thread.save(update_fields=["title", "body", "edited_at"])
+    search.search_index_update(thread)
+    return thread
+
+
+@transaction.atomic
+def reply_create(
+    *,
+    author,
+    thread: Thread,
+    body: str,
+    quoted: Reply | None = None,
+    attachments=(),
+    via_email: bool = False,
+) -> Reply:
+    """Reply to a thread, quoting another reply if chosen; notifies by task after commit."""
+    thread = Thread.objects.select_for_update().select_related("group").get(pk=thread.pk)
+    if not perms.can_post(author, thread.group):
+        raise GroupError(_("Join the group to reply."))
+    if thread.is_locked and not perms.can_moderate(author, thread.group):
+        raise GroupError(_("This thread is locked: no more replies."))
+    if thread.is_hidden or thread.is_held:
+        raise GroupError(_("This thread is not open for replies."))
+    if quoted is not None and quoted.thread_id != thread.pk:
+        quoted = None
+    reply = Reply.objects.create(
+        thread=thread,
+        author=author,
+        body=body,
+        quoted=quoted,
+        via_email=via_email,
+        is_held=_needs_hold(author, thread.group),
+    )
+    _save_attachments(thread, reply, attachments)
+    if not reply.is_held:
+        _published(reply)
+    search.search_index_update(thread)
+    return reply
+
+
+def _published(reply: Reply) -> None:
+    Thread.objects.filter(pk=reply.thread_id).update(
+        reply_count=F("reply_count") + 1, last_activity_at=reply.created_at
+    )
+    _announce("reply", reply.pk)
+
+
+@transaction.atomic
+def reply_edit(*, user, reply: Reply, body: str) -> Reply:
+    if not perms.can_edit_post(user, reply):
+        raise GroupError(_("You can only edit your own posts."))
+    reply.body, reply.edited_at = body, timezone.now()
+    reply.save(update_fields=["body", "edited_at"])
+    search.search_index_update(reply.thread)
+    return reply
+
+
+@transaction.atomic
+def reply_accept(*, user, reply: Reply) -> None:
+    """The asker (or a host) marks the answer to a question."""
+    thread = reply.thread
+    if thread.kind != ThreadKind.QUESTION:
+        raise GroupError(_("Only a question can have an accepted answer."))
+    if thread.author_id != user.pk and not perms.can_moderate(user, thread.group):
+        raise GroupError(_("Only the person who asked can accept an answer."))
+    thread.accepted_reply = reply
+    thread.save(update_fields=["accepted_reply"])
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+THREAD_ACTIONS = ("pin", "unpin", "lock", "unlock", "hide", "restore", "approve")
+
+
+@transaction.atomic
+def thread_moderate(*, actor, thread: Thread, action: str, reason: str = "") -> None:
+    if not perms.can_moderate(actor, thread.group) or action not in THREAD_ACTIONS:
+        raise GroupError(_("Only hosts and coordinators can do that."))
+    changes = {
+        "pin": {"is_pinned": True},
+        "unpin": {"is_pinned": False},
+        "lock": {"is_locked": True},
+        "unlock": {"is_locked": False},
+        "hide": {"is_hidden": True},
+        "restore": {"is_hidden": False},
+        "approve": {"is_held": False},
+    }[action]
+    was_held = thread.is_held
+    for field, value in changes.items():
+        setattr(thread, field, value)
+    thread.save(update_fields=list(changes))
+    audit_log(actor=actor, action=f"groups.thread.{action}", target=thread, reason=reason)
+    if action == "approve" and was_held:
+        _announce("thread", thread.pk)
+    if action in ("hide", "restore"):
+        _resolve_reports(actor, Report.objects.filter(thread=thread, reply=None))
+
+
+@transaction.atomic
+def thread_move(*, actor, thread: Thread, group: Group) -> None:
+    if not (perms.can_moderate(actor, thread.group) and perms.can_moderate(actor, group)):
+        raise GroupError(_("You can only move threads between groups you host."))
+    old = thread.group
+    thread.group = group
+    thread.save(update_fields=["group"])
+    audit_log(actor=actor, action="groups.thread.move", target=thread, old=old.pk, new=group.pk)
+
+
+@transaction.atomic
+def reply_moderate(*, actor, reply: Reply, action: str, reason: str = "") -> None:
+    group = reply.thread.group
+    if not perms.can_moderate(actor, group) or action not in ("hide", "restore", "approve"):
+        raise GroupError(_("Only hosts and coordinators can do that."))
+    if action == "approve":
+        if reply.is_held:
+            reply.is_held = False
+            reply.save(update_fields=["is_held"])
+            _published(reply)
+    else:
+        reply.is_hidden = action == "hide"
+        reply.save(update_fields=["is_hidden"])
+        _resolve_reports(actor, Report.objects.filter(reply=reply))
+    audit_log(actor=actor, action=f"groups.reply.{action}", target=reply, reason=reason)
+
+
+def _resolve_reports(actor, reports) -> None:
+    reports.filter(status=ReportStatus.OPEN).update(
+        status=ReportStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=actor
+    )
+
+
+@transaction.atomic
+def report_create(*, reporter, thread: Thread, reply: Reply | None, reason: str) -> Report:
+    return Report.objects.create(reporter=reporter, thread=thread, reply=reply, reason=reason)
+
+
+@transaction.atomic
+def report_dismiss(*, actor, report: Report) -> None:
+    if not perms.can_moderate(actor, report.thread.group):
+        raise GroupError(_("Only hosts and coordinators can do that."))
+    _resolve_reports(actor, Report.objects.filter(pk=report.pk))
+    audit_log(actor=actor, action="groups.report.dismiss", target=report.thread)
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+
+
+def unsubscribe_token(user_pk: int, stream: str) -> str:
+    """A signed token for a one-click unsubscribe from ``stream`` (``group:<pk>``,
+    ``digest:daily``, ``digest:weekly`` or ``mentions``)."""
+    return signing.dumps({"u": user_pk, "s": stream}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_read(token: str) -> tuple[int, str]:
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    return int(data["u"]), str(data["s"])
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> str:
+    """Stop the emails of one stream for the person in ``token``; returns the stream name
+    for the message. Raises ``signing.BadSignature`` for a bad token."""
+    user_pk, stream = unsubscribe_read(token)
+    user = get_user_model().objects.get(pk=user_pk)
+    if stream == MENTIONS_STREAM:
+        row = person_settings(user)
+        row.mention_emails = False
+        row.save(update_fields=["mention_emails"])
+        return _("mentions and replies to your threads")
+    if stream.startswith("digest:"):
+        frequency = stream.removeprefix("digest:")
+        if frequency not in (Frequency.DAILY, Frequency.WEEKLY):
+            raise signing.BadSignature("unknown stream")
+        Membership.objects.filter(user=user, email_frequency=frequency).update(
+            email_frequency=Frequency.NONE
+        )
+        row = person_settings(user)
+        if row.network_frequency == frequency:
+            row.network_frequency = Frequency.NONE
+            row.save(update_fields=["network_frequency"])
+        return _("your daily digest") if frequency == Frequency.DAILY else _("your weekly digest")
+    group = Group.objects.get(pk=int(stream.removeprefix("group:")))
+    if group.is_network_wide:
+        row = person_settings(user)
+        row.network_frequency = Frequency.NONE
+        row.save(update_fields=["network_frequency"])
+    else:
+        Membership.objects.filter(group=group, user=user).update(email_frequency=Frequency.NONE)
+    return group.name
+
+
+# --- Reply by email -------------------------------------------------------------------------
+
+
+def _reply_mac(user_pk: int, thread_pk: int) -> str:
+    return salted_hmac(REPLY_SALT, f"{user_pk}-{thread_pk}").hexdigest()[:20]
+
+
+def reply_address(user_pk: int, thread_pk: int) -> str:
+    """The signed address a person replies to: only they can post with it, only in that
+    thread. Lower-case hex, so providers that fold case do no harm."""
+    from django.conf import settings
+
+    domain = getattr(settings, "GROUPS_REPLY_DOMAIN", "reply.example.org")
+    return f"reply-{user_pk}-{thread_pk}-{_reply_mac(user_pk, thread_pk)}@{domain}"
+
+
+REPLY_ADDRESS_RE = re.compile(r"reply-(\d+)-(\d+)-([0-9a-f]{20})@", re.IGNORECASE)
+REPLY_ABOVE = "## Reply above this line ##"
+_QUOTE_HEADER = re.compile(r"^(On .+ wrote:|-----Original Message-----|From: .+)$", re.IGNORECASE)
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of an email reply: everything above the quoted original."""
+    lines = []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if REPLY_ABOVE.strip("# ") in stripped or _QUOTE_HEADER.match(stripped):
+            break
+        if stripped.startswith(">"):
+            continue
+        if stripped == "--":  # a signature follows
+            break
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def reply_from_email(*, recipients: list[str], text: str) -> Reply | None:
+    """Post an emailed reply. The address must carry a valid signature for a person who may
+    still post in the thread; anything else is dropped (returns ``None``)."""
+    for address in recipients:
+        match = REPLY_ADDRESS_RE.search(address or "")
+        if not match:
+            continue
+        user_pk, thread_pk, mac = int(match[1]), int(match[2]), match[3].lower()
+        if not constant_time_compare(mac, _reply_mac(user_pk, thread_pk)):
+            continue
+        body = strip_quoted(text)
+        user = get_user_model().objects.filter(pk=user_pk).first()
+        thread = Thread.objects.select_related("group").filter(pk=thread_pk).first()
+        if not body or user is None or thread is None:
+            return None
+        try:
+            return reply_create(author=user, thread=thread, body=body, via_email=True)
+        except GroupError:
+            return None
+    return None
+
+
+# --- Communities of practice ----------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_save(*, user, group: Group, question: str) -> Challenge:
+    if not group.is_cohort or not perms.is_group_member(user, group):
+        raise GroupError(_("Only members of this cohort can write a challenge."))
+    challenge, _created = Challenge.objects.update_or_create(
+        group=group, user=user, defaults={"question": question, "updated_at": timezone.now()}
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_update_add(*, user, challenge: Challenge, body: str) -> ChallengeUpdate:
+    if challenge.user_id != user.pk:
+        raise GroupError(_("You can only add updates to your own challenge."))
+    Challenge.objects.filter(pk=challenge.pk).update(updated_at=timezone.now())
+    return ChallengeUpdate.objects.create(challenge=challenge, body=body)
+
+
+def cohort_learning_draft(group: Group) -> str:
+    """A starting text for the learning a cohort shares: each challenge and its updates."""
+    lines = []
+    for challenge in Challenge.objects.filter(group=group).prefetch_related("updates"):
+        lines.append(f"## {challenge.question.splitlines()[0][:200]}")
+        lines.extend(f"- {update.body}" for update in challenge.updates.all())
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+@transaction.atomic
+def cohort_learning_share(*, actor, group: Group, title: str, summary: str, body: str):
+    """Put what the cohort agreed to share into the learning library, as a case study for
+    members (waiting for a coordinator's approval unless a coordinator shares it)."""
+    from learning.models import ResourceKind, ResourceVisibility
+    from learning.services import resource_submit
+
+    if not group.is_cohort or not perms.can_moderate(actor, group):
+        raise GroupError(_("Only the cohort's hosts can share its learning."))
+    resource = resource_submit(
+        submitted_by=actor,
+        data={
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "kind": ResourceKind.CASE_STUDY,
+            "visibility": ResourceVisibility.MEMBERS,
+        },
+    )
+    audit_log(
+        actor=actor, action="groups.cohort.share_learning", target=group, resource=resource.pk
+    )
+    return resource

@@ -1,0 +1,343 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from core.models import AuditEntry
+from groups import services
+from groups.models import Attachment, Group, GroupKind, Reply, Report, Thread
+from groups.tests.factories import make_group, make_member, make_thread
+from members.tests.factories import CoordinatorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def png_bytes():
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def signed_in(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+def test_visitors_are_sent_to_sign_in(client):
+    group = make_group()
+    assert client.get(group.get_absolute_url()).status_code == 302
+
+
+def test_member_joins_starts_a_thread_and_replies(signed_in):
+    group = make_group()
+    user = UserFactory()
+    client = signed_in(user)
+    assert client.get("/groups/").status_code == 200
+    client.post(f"/groups/{group.slug}/join/")
+    response = client.post(
+        f"/groups/{group.slug}/new/",
+        {"kind": "discussion", "title": "Hello all", "body": "<script>x</script> **hi**"},
+    )
+    thread = Thread.objects.get()
+    assert response.status_code == 302
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "<strong>hi</strong>" in page and "<script>x" not in page
+    client.post(f"/groups/threads/{thread.pk}/reply/", {"body": "A reply"})
+    assert Reply.objects.get().body == "A reply"
+
+
+def test_event_post_without_an_event_says_what_is_wrong(signed_in):
+    group = make_group()
+    client = signed_in(make_member(group))
+    response = client.post(
+        f"/groups/{group.slug}/new/", {"kind": "event", "title": "Come along", "body": "Do"}
+    )
+    assert response.status_code == 200
+    assert "Choose the event this post is about." in response.content.decode()
+
+
+def test_event_post_links_the_real_event(signed_in):
+    from events.tests.factories import EventFactory
+
+    event = EventFactory(title="Monthly get-together")
+    group = make_group()
+    client = signed_in(make_member(group))
+    response = client.post(
+        f"/groups/{group.slug}/new/",
+        {"kind": "event", "title": "Come along", "body": "All welcome", "event": event.pk},
+    )
+    assert response.status_code == 302
+    thread = Thread.objects.get()
+    assert thread.event == event
+    assert event.get_absolute_url() in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_edited_posts_say_so(signed_in):
+    group = make_group()
+    thread = make_thread(group)
+    client = signed_in(thread.author)
+    client.post(f"/groups/threads/{thread.pk}/edit/", {"title": "Better title", "body": "Body"})
+    assert "edited" in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_quote_prefills_the_reply(signed_in):
+    group = make_group()
+    thread = make_thread(group)
+    reply = services.reply_create(author=make_member(group), thread=thread, body="Quote me")
+    page = signed_in(thread.author).get(f"{thread.get_absolute_url()}?quote={reply.pk}")
+    assert "&gt; Quote me" in page.content.decode()
+
+
+@pytest.mark.parametrize("kind", [GroupKind.CLOSED, GroupKind.PRIVATE])
+def test_closed_and_private_content_is_not_shown_to_non_members(signed_in, kind):
+    group = make_group(kind=kind)
+    thread = make_thread(group, title="Confidential thread", body="secretword")
+    outsider = signed_in(UserFactory())
+    detail = outsider.get(group.get_absolute_url())
+    if kind == GroupKind.PRIVATE:
+        assert detail.status_code == 404
+        assert group.name not in outsider.get("/groups/").content.decode()
+    else:
+        assert detail.status_code == 200
+        assert "Confidential thread" not in detail.content.decode()
+    assert outsider.get(thread.get_absolute_url()).status_code == 404
+    search = outsider.get("/groups/search/?q=secretword").content.decode()
+    assert "Confidential thread" not in search
+    insider = signed_in(thread.author)
+    assert "Confidential thread" in insider.get("/groups/search/?q=secretword").content.decode()
+
+
+def test_coordinators_can_read_every_group(signed_in):
+    group = make_group(kind=GroupKind.PRIVATE)
+    thread = make_thread(group)
+    assert signed_in(CoordinatorFactory()).get(thread.get_absolute_url()).status_code == 200
+
+
+def test_report_is_hidden_by_a_host_from_the_queue(signed_in):
+    host = UserFactory()
+    group = make_group(hosts=[host])
+    thread = make_thread(group)
+    reply = services.reply_create(author=make_member(group), thread=thread, body="Rude words")
+    reporter = make_member(group)
+    client = signed_in(reporter)
+    client.post(f"/groups/replies/{reply.pk}/report/", {"reason": "Unkind"})
+    assert Report.objects.get().reason == "Unkind"
+    assert client.get("/groups/moderation/").status_code == 403
+    client = signed_in(host)
+    assert "Unkind" in client.get("/groups/moderation/").content.decode()
+    client.post(f"/groups/replies/{reply.pk}/moderate/", {"action": "hide", "next": "queue"})
+    reply.refresh_from_db()
+    assert reply.is_hidden and Report.objects.get().status == "resolved"
+    assert AuditEntry.objects.filter(action="groups.reply.hide").exists()
+    page = signed_in(reporter).get(thread.get_absolute_url()).content.decode()
+    assert "Rude words" not in page
+
+
+def test_members_cannot_moderate(signed_in):
+    group = make_group()
+    thread = make_thread(group)
+    client = signed_in(make_member(group))
+    assert (
+        client.post(f"/groups/threads/{thread.pk}/moderate/", {"action": "hide"}).status_code == 403
+    )
+    assert client.get(f"/groups/{group.slug}/members/").status_code == 403
+
+
+def _thread_with_replies(n):
+    group = make_group()
+    thread = make_thread(group)
+    people = [make_member(group) for _ in range(3)]
+    Reply.objects.bulk_create(
+        Reply(thread=thread, author=people[i % 3], body=f"Reply {i} with **bold**")
+        for i in range(n)
+    )
+    Thread.objects.filter(pk=thread.pk).update(reply_count=n)
+    return thread
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_thread_page_query_count_does_not_grow_with_replies(signed_in):
+    small, large = _thread_with_replies(10), _thread_with_replies(2000)
+    client = signed_in(CoordinatorFactory())
+    _count(client, small.get_absolute_url())  # warm caches (sessions, content types)
+    assert _count(client, small.get_absolute_url()) == _count(client, large.get_absolute_url())
+
+
+def test_group_page_query_count_does_not_grow_with_threads(signed_in):
+    few, many = make_group(), make_group()
+    author = UserFactory()
+    for group, n in ((few, 10), (many, 300)):
+        Thread.objects.bulk_create(
+            Thread(group=group, author=author, title=f"T{i}", body="b") for i in range(n)
+        )
+    client = signed_in(CoordinatorFactory())
+    _count(client, few.get_absolute_url())
+    assert _count(client, few.get_absolute_url()) == _count(client, many.get_absolute_url())
+
+
+def test_attachments_are_validated(signed_in):
+    group = make_group()
+    client = signed_in(make_member(group))
+    bad = [
+        SimpleUploadedFile("notes.pdf", b"this is not a pdf", content_type="application/pdf"),
+        SimpleUploadedFile("photo.png", b"GIF89a not really", content_type="image/png"),
+        SimpleUploadedFile("run.exe", b"MZ\x90\x00", content_type="application/octet-stream"),
+        SimpleUploadedFile("report.docx", b"PK not a zip", content_type="application/msword"),
+        SimpleUploadedFile(
+            "big.pdf", b"%PDF-1.4" + b"0" * (10 * 1024 * 1024), content_type="application/pdf"
+        ),
+    ]
+    for upload in bad:
+        response = client.post(
+            f"/groups/{group.slug}/new/",
+            {"kind": "discussion", "title": "With a file", "body": "see", "attachments": [upload]},
+        )
+        assert response.status_code == 200, upload.name
+        assert "There is a problem" in response.content.decode()
+    assert not Thread.objects.exists()
+
+
+def test_attachments_are_served_only_to_people_who_can_read_the_thread(signed_in, settings):
+    group = make_group(kind=GroupKind.CLOSED)
+    member = make_member(group)
+    client = signed_in(member)
+    client.post(
+        f"/groups/{group.slug}/new/",
+        {
+            "kind": "discussion",
+            "title": "Our guide",
+            "body": "attached",
+            "attachments": [
+                SimpleUploadedFile("guide.pdf", b"%PDF-1.4 guide", content_type="application/pdf"),
+                SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png"),
+            ],
+        },
+    )
+    pdf, png = Attachment.objects.order_by("pk")
+    assert (pdf.content_type, png.is_image) == ("application/pdf", True)
+    assert not pdf.file.path.startswith(str(settings.MEDIA_ROOT))  # never publicly served
+    response = client.get(f"/groups/attachments/{pdf.pk}/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 guide"
+    # response.close() sends request_finished, which would close the test's database connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert signed_in(UserFactory()).get(f"/groups/attachments/{pdf.pk}/").status_code == 404
+
+
+def test_cohort_challenges_on_one_page(signed_in):
+    host = UserFactory()
+    cohort = make_group(kind=GroupKind.CLOSED, is_cohort=True, hosts=[host])
+    one, two = make_member(cohort), make_member(cohort)
+    signed_in(one).post(f"/groups/{cohort.slug}/challenges/", {"question": "Keep people coming?"})
+    client = signed_in(two)
+    client.post(f"/groups/{cohort.slug}/challenges/", {"question": "Measure loneliness?"})
+    challenge = two.group_challenges.get()
+    client.post(f"/groups/challenges/{challenge.pk}/update/", {"body": "Tried a new survey."})
+    page = client.get(f"/groups/{cohort.slug}/challenges/").content.decode()
+    assert "Keep people coming?" in page and "Tried a new survey." in page
+    assert signed_in(UserFactory()).get(f"/groups/{cohort.slug}/challenges/").status_code == 404
+
+
+def test_resource_post_links_the_library_entry(signed_in):
+    from learning.tests.factories import ResourceFactory
+
+    resource = ResourceFactory(title="A welcoming first visit")
+    group = make_group()
+    client = signed_in(make_member(group))
+    response = client.post(
+        f"/groups/{group.slug}/new/", {"kind": "resource", "title": "Guide", "body": "Read it"}
+    )
+    assert "Choose the resource from the library" in response.content.decode()
+    response = client.post(
+        f"/groups/{group.slug}/new/",
+        {"kind": "resource", "title": "Guide", "body": "Read it", "resource": resource.pk},
+    )
+    assert response.status_code == 302
+    thread = Thread.objects.get()
+    assert thread.resource == resource, response
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert resource.get_absolute_url() in page
+
+
+def test_hosts_share_a_cohorts_learning_into_the_library(signed_in):
+    from learning.models import Resource
+
+    host = UserFactory()
+    cohort = make_group(kind=GroupKind.CLOSED, is_cohort=True, hosts=[host])
+    member = make_member(cohort)
+    services.challenge_save(user=member, group=cohort, question="Keep people coming?")
+    assert signed_in(member).get(f"/groups/{cohort.slug}/share-learning/").status_code == 403
+    client = signed_in(host)
+    assert (
+        "Keep people coming?"
+        in client.get(f"/groups/{cohort.slug}/share-learning/").content.decode()
+    )
+    client.post(
+        f"/groups/{cohort.slug}/share-learning/",
+        {"title": "What we learned", "summary": "Six sessions.", "body": "Text a reminder."},
+    )
+    resource = Resource.objects.get()
+    assert (resource.title, resource.kind, resource.visibility) == (
+        "What we learned", "case_study", "members",
+    )  # fmt: skip
+    assert AuditEntry.objects.filter(action="groups.cohort.share_learning").exists()
+
+
+def test_coordinators_create_groups_and_hosts_change_them(signed_in):
+    from events.tests.factories import EventFactory
+
+    session = EventFactory(title="Session one")
+    coordinator = CoordinatorFactory()
+    client = signed_in(coordinator)
+    response = client.post(
+        "/groups/new/",
+        {"name": "Search", "purpose": "A cohort", "kind": "closed", "is_cohort": "on",
+         "events": [session.pk]},
+    )  # fmt: skip
+    group = Group.objects.get()
+    assert group.slug == "search-2"  # "search" is one of the group pages' own addresses
+    assert response.status_code == 302 and group.is_cohort and group.kind == "closed"
+    assert group.memberships.get().user == coordinator
+    member = make_member(group)
+    assert signed_in(member).get("/groups/new/").status_code == 403
+    assert signed_in(member).get(f"/groups/{group.slug}/edit/").status_code == 403
+    page = signed_in(member).get(group.get_absolute_url()).content.decode()
+    assert "Session one" in page
+    client = signed_in(coordinator)
+    client.post(f"/groups/{group.slug}/edit/", {"name": "Renamed", "kind": "open"})
+    group.refresh_from_db()
+    assert group.name == "Renamed" and group.kind == "open" and not group.events.exists()
+
+
+def test_site_wide_setting_holds_first_posts(settings):
+    settings.GROUPS_HOLD_FIRST_POSTS = True
+    group = make_group()
+    assert make_thread(group).is_held
+
+
+def test_a_hidden_reply_does_not_show_through_a_quote(signed_in):
+    host = UserFactory()
+    group = make_group(hosts=[host])
+    thread = make_thread(group)
+    rude = services.reply_create(author=make_member(group), thread=thread, body="Rude words")
+    services.reply_create(author=make_member(group), thread=thread, body="Reply", quoted=rude)
+    services.reply_moderate(actor=host, reply=rude, action="hide")
+    page = signed_in(thread.author).get(thread.get_absolute_url()).content.decode()
+    assert "Rude words" not in page and "A post that a host has hidden." in page

@@ -1,0 +1,642 @@
+"""Group pages. Each view checks permission (``groups.permissions``), parses its form, calls one
+service or selector, and renders or redirects. Everything works as plain HTML forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from core.markdown import render_markdown
+from core.pagination import paginate_keyset_request
+from core.permissions import coordinator_required, is_coordinator, member_required
+from groups import forms, selectors, services
+from groups import permissions as perms
+from groups.models import (
+    Attachment,
+    Challenge,
+    Group,
+    Membership,
+    MembershipStatus,
+    Reply,
+    Report,
+    Thread,
+)
+
+THREAD_ORDERING = ("-is_pinned", "-last_activity_at", "-pk")
+REPLY_ORDERING = ("created_at", "pk")
+REPLIES_PER_PAGE = 50
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _group(request, slug) -> Group:
+    return perms.access_group(request.user, get_object_or_404(Group, slug=slug))
+
+
+def _thread(request, pk) -> Thread:
+    thread = get_object_or_404(
+        Thread.objects.select_related("group", "author", "event", "resource"), pk=pk
+    )
+    perms.access_thread(request.user, thread)
+    return thread
+
+
+def _reply(request, pk) -> Reply:
+    reply = get_object_or_404(Reply.objects.select_related("thread__group", "author"), pk=pk)
+    perms.access_thread(request.user, reply.thread)
+    if not perms.can_see_post(request.user, reply, reply.thread.group):
+        raise Http404
+    return reply
+
+
+def _fail(request, error):
+    messages.error(request, str(error))
+
+
+# --- Groups ---------------------------------------------------------------------------------
+
+
+@member_required
+def group_list(request):
+    groups = selectors.groups_listed_for(request.user)
+    return render(
+        request,
+        "groups/list.html",
+        {
+            "groups": groups,
+            "search_form": forms.SearchForm(),
+            "unread": selectors.unread_count(request.user),
+        },
+    )
+
+
+@member_required
+def group_detail(request, slug):
+    group = _group(request, slug)
+    can_read = perms.can_read(request.user, group)
+    page = None
+    if can_read:
+        page = paginate_keyset_request(
+            request, selectors.group_threads(request.user, group), ordering=THREAD_ORDERING
+        )
+    return render(
+        request,
+        "groups/detail.html",
+        {
+            "group": group,
+            "page": page,
+            "can_read": can_read,
+            "membership": perms.membership_for(request.user, group),
+            "is_group_member": perms.is_group_member(request.user, group),
+            "can_moderate": perms.can_moderate(request.user, group),
+            "purpose_html": render_markdown(group.purpose),
+            **selectors.group_sidebar(group),
+        },
+    )
+
+
+def _group_form_page(request, group):
+    initial = {"kind": "open"}
+    if group is not None:
+        initial = {
+            "name": group.name, "purpose": group.purpose, "kind": group.kind,
+            "is_cohort": group.is_cohort, "hold_first_posts": group.hold_first_posts,
+            "events": list(group.events.values_list("pk", flat=True)),
+        }  # fmt: skip
+    form = forms.GroupForm(
+        _posted(request), initial=initial, events=selectors.group_events_choices(group)
+    )
+    if form.is_valid():
+        group = services.group_save(actor=request.user, group=group, data=form.cleaned_data)
+        messages.success(request, _("The group is saved."))
+        return redirect(group)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "back": group, "button": _("Save"),
+         "title": _("Create a group") if group is None else _("Change the group")},
+    )  # fmt: skip
+
+
+@coordinator_required
+def group_new(request):
+    return _group_form_page(request, None)
+
+
+@member_required
+def group_edit(request, slug):
+    group = _group(request, slug)
+    if not perms.can_moderate(request.user, group):
+        raise PermissionDenied
+    return _group_form_page(request, group)
+
+
+@member_required
+@require_POST
+def group_join(request, slug):
+    group = _group(request, slug)
+    try:
+        membership = services.group_join(user=request.user, group=group)
+    except services.GroupError as error:
+        _fail(request, error)
+    else:
+        if membership.status == MembershipStatus.ACTIVE:
+            messages.success(request, _("You have joined %(group)s.") % {"group": group.name})
+        else:
+            messages.success(request, _("You have asked to join. A host will reply soon."))
+    return redirect(group)
+
+
+@member_required
+@require_POST
+def group_leave(request, slug):
+    group = _group(request, slug)
+    services.group_leave(user=request.user, group=group)
+    messages.success(request, _("You have left %(group)s.") % {"group": group.name})
+    return redirect("groups:list")
+
+
+@member_required
+def group_members(request, slug):
+    group = _group(request, slug)
+    if not perms.can_moderate(request.user, group):
+        raise PermissionDenied
+    form = forms.InviteForm(_posted(request))
+    if form.is_valid():
+        invitee = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if invitee is None or not invitee.is_member:
+            form.add_error("email", _("No member of the network has that email address."))
+        else:
+            services.group_invite(actor=request.user, group=group, user=invitee)
+            messages.success(request, _("%(name)s is invited.") % {"name": invitee})
+            return redirect("groups:members", slug=group.slug)
+    return render(
+        request,
+        "groups/members.html",
+        {"group": group, "memberships": selectors.group_members(group), "form": form},
+    )
+
+
+@member_required
+@require_POST
+def membership_action(request, slug, pk, action):
+    if action not in ("approve", "remove"):
+        raise Http404
+    group = _group(request, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("group", "user"), pk=pk, group=group
+    )
+    try:
+        if action == "approve":
+            services.membership_approve(actor=request.user, membership=membership)
+        else:
+            services.member_remove(actor=request.user, membership=membership)
+    except services.GroupError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("Done."))
+    if request.POST.get("next") == "queue":
+        return redirect("groups:queue")
+    return redirect("groups:members", slug=group.slug)
+
+
+@member_required
+def group_emails(request, slug):
+    group = _group(request, slug)
+    if not perms.is_group_member(request.user, group):
+        raise PermissionDenied
+    if group.is_network_wide:
+        current = services.person_settings(request.user).network_frequency
+    else:
+        current = perms.membership_for(request.user, group).email_frequency
+    form = forms.FrequencyForm(_posted(request), initial={"frequency": current})
+    if form.is_valid():
+        services.membership_frequency_set(
+            user=request.user, group=group, frequency=form.cleaned_data["frequency"]
+        )
+        messages.success(request, _("Your email choice is saved."))
+        return redirect(group)
+    return render(
+        request,
+        "groups/form_page.html",
+        {"form": form, "title": _("Emails from %(group)s") % {"group": group.name}, "back": group,
+         "button": _("Save")},
+    )  # fmt: skip
+
+
+# --- Threads --------------------------------------------------------------------------------
+
+
+@member_required
+def thread_new(request, slug):
+    group = _group(request, slug)
+    if not perms.can_post(request.user, group):
+        raise PermissionDenied
+    form = forms.ThreadForm(
+        _posted(request), request.FILES or None, events=selectors.linkable_events(request.user),
+        resources=selectors.linkable_resources(request.user),
+        initial={"kind": request.GET.get("kind", "discussion")},
+    )  # fmt: skip
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            thread = services.thread_create(
+                author=request.user, group=group, title=data["title"], body=data["body"],
+                kind=data["kind"], event=data["event"], resource=data["resource"],
+                resource_url=data["resource_url"],
+                attachments=data["attachments"],
+            )  # fmt: skip
+        except services.GroupError as error:
+            _fail(request, error)
+        else:
+            if thread.is_held:
+                messages.success(request, _("Thank you. A host will check your first post soon."))
+            else:
+                messages.success(request, _("Your thread is posted."))
+            return redirect(thread)
+    return render(request, "groups/thread_form.html", {"form": form, "group": group})
+
+
+@member_required
+def thread_detail(request, pk):
+    thread = _thread(request, pk)
+    group = thread.group
+    page = paginate_keyset_request(
+        request, selectors.thread_replies(request.user, thread), ordering=REPLY_ORDERING,
+        per_page=REPLIES_PER_PAGE,
+    )  # fmt: skip
+    initial = {}
+    quote_pk = request.GET.get("quote", "")
+    if quote_pk.isdigit():
+        quoted = Reply.objects.filter(
+            pk=int(quote_pk), thread=thread, is_hidden=False, is_held=False
+        ).first()
+        if quoted:
+            initial = {
+                "quote": quoted.pk,
+                "body": "> " + quoted.body.replace("\n", "\n> ") + "\n\n",
+            }
+    for reply in page:
+        reply.html = render_markdown(reply.body)
+    return render(
+        request,
+        "groups/thread.html",
+        {
+            "thread": thread,
+            "group": group,
+            "page": page,
+            "body_html": render_markdown(thread.body),
+            "attachments": selectors.thread_attachments(thread),
+            "reply_form": forms.ReplyForm(initial=initial),
+            "can_post": perms.can_post(request.user, group)
+            and (not thread.is_locked or perms.can_moderate(request.user, group)),
+            "can_moderate": perms.can_moderate(request.user, group),
+            "can_accept": thread.kind == "question"
+            and (thread.author_id == request.user.pk or perms.can_moderate(request.user, group)),
+        },
+    )
+
+
+@member_required
+@require_POST
+def reply_new(request, pk):
+    thread = _thread(request, pk)
+    form = forms.ReplyForm(request.POST, request.FILES or None)
+    if form.is_valid():
+        quoted = None
+        if form.cleaned_data.get("quote"):
+            quoted = Reply.objects.filter(pk=form.cleaned_data["quote"], thread=thread).first()
+        try:
+            reply = services.reply_create(
+                author=request.user, thread=thread, body=form.cleaned_data["body"], quoted=quoted,
+                attachments=form.cleaned_data["attachments"],
+            )  # fmt: skip
+        except services.GroupError as error:
+            _fail(request, error)
+            return redirect(thread)
+        if reply.is_held:
+            messages.success(request, _("Thank you. A host will check your first post soon."))
+        else:
+            messages.success(request, _("Your reply is posted."))
+        return redirect(reply)
+    return render(
+        request,
+        "groups/form_page.html",
+        {"form": form, "title": _("Reply to %(title)s") % {"title": thread.title}, "back": thread,
+         "button": _("Post reply"), "multipart": True},
+    )  # fmt: skip
+
+
+@member_required
+def thread_edit(request, pk):
+    thread = _thread(request, pk)
+    if not perms.can_edit_post(request.user, thread):
+        raise PermissionDenied
+    form = forms.ThreadEditForm(
+        _posted(request), initial={"title": thread.title, "body": thread.body}
+    )
+    if form.is_valid():
+        services.thread_edit(user=request.user, thread=thread, **form.cleaned_data)
+        messages.success(request, _("Your changes are saved."))
+        return redirect(thread)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Edit your post"), "back": thread, "button": _("Save changes")},
+    )  # fmt: skip
+
+
+@member_required
+def reply_edit(request, pk):
+    reply = _reply(request, pk)
+    if not perms.can_edit_post(request.user, reply):
+        raise PermissionDenied
+    form = forms.ReplyEditForm(_posted(request), initial={"body": reply.body})
+    if form.is_valid():
+        services.reply_edit(user=request.user, reply=reply, body=form.cleaned_data["body"])
+        messages.success(request, _("Your changes are saved."))
+        return redirect(reply)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Edit your reply"), "back": reply.thread, "button": _("Save changes")},
+    )  # fmt: skip
+
+
+@member_required
+@require_POST
+def reply_accept(request, pk):
+    reply = _reply(request, pk)
+    try:
+        services.reply_accept(user=request.user, reply=reply)
+    except services.GroupError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("Marked as the answer."))
+    return redirect(reply)
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+@member_required
+@require_POST
+def thread_moderate(request, pk):
+    thread = _thread(request, pk)
+    try:
+        services.thread_moderate(
+            actor=request.user, thread=thread, action=request.POST.get("action", "")
+        )
+    except services.GroupError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("Done."))
+    if request.POST.get("next") == "queue":
+        return redirect("groups:queue")
+    return redirect(thread)
+
+
+@member_required
+def thread_move(request, pk):
+    thread = _thread(request, pk)
+    if not perms.can_moderate(request.user, thread.group):
+        raise PermissionDenied
+    hosted = [
+        g.pk
+        for g in Group.objects.exclude(pk=thread.group_id)
+        if perms.can_moderate(request.user, g)
+    ]
+    form = forms.MoveForm(_posted(request), groups=Group.objects.filter(pk__in=hosted))
+    if form.is_valid():
+        services.thread_move(actor=request.user, thread=thread, group=form.cleaned_data["group"])
+        messages.success(request, _("The thread is moved."))
+        return redirect(thread)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Move this thread"), "back": thread, "button": _("Move")},
+    )  # fmt: skip
+
+
+@member_required
+@require_POST
+def reply_moderate(request, pk):
+    reply = _reply(request, pk)
+    try:
+        services.reply_moderate(
+            actor=request.user, reply=reply, action=request.POST.get("action", "")
+        )
+    except services.GroupError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("Done."))
+    if request.POST.get("next") == "queue":
+        return redirect("groups:queue")
+    return redirect(reply.thread)
+
+
+def _report(request, thread, reply):
+    form = forms.ReportForm(_posted(request))
+    if form.is_valid():
+        services.report_create(
+            reporter=request.user, thread=thread, reply=reply, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("Thank you. A host will look at this post."))
+        return redirect(thread)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Report a post"), "back": thread, "button": _("Send report")},
+    )  # fmt: skip
+
+
+@member_required
+def thread_report(request, pk):
+    return _report(request, _thread(request, pk), None)
+
+
+@member_required
+def reply_report(request, pk):
+    reply = _reply(request, pk)
+    return _report(request, reply.thread, reply)
+
+
+@member_required
+def moderation_queue(request):
+    queue = selectors.moderation_queue(request.user)
+    hosts_any = (
+        is_coordinator(request.user)
+        or Membership.objects.filter(
+            user=request.user, role="host", status=MembershipStatus.ACTIVE
+        ).exists()
+    )
+    if not hosts_any:
+        raise PermissionDenied
+    return render(request, "groups/queue.html", queue)
+
+
+@member_required
+@require_POST
+def report_dismiss(request, pk):
+    report = get_object_or_404(Report.objects.select_related("thread__group"), pk=pk)
+    try:
+        services.report_dismiss(actor=request.user, report=report)
+    except services.GroupError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("The report is dismissed."))
+    return redirect("groups:queue")
+
+
+# --- Search, notifications, settings --------------------------------------------------------
+
+
+@member_required
+def thread_search(request):
+    form = forms.SearchForm(request.GET or None)
+    page = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        page = paginate_keyset_request(
+            request,
+            selectors.threads_search(request.user, form.cleaned_data["q"]),
+            ordering=("search_rank", "-last_activity_at", "pk"),
+        )
+    return render(request, "groups/search.html", {"form": form, "page": page})
+
+
+@member_required
+def notifications(request):
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("groups:notifications")
+    page = paginate_keyset_request(
+        request, selectors.notifications_for(request.user), ordering=("-created_at", "-pk")
+    )
+    return render(
+        request, "groups/notifications.html",
+        {"page": page, "unread": selectors.unread_count(request.user)},
+    )  # fmt: skip
+
+
+@member_required
+def person_settings(request):
+    row = services.person_settings(request.user)
+    form = forms.PersonSettingsForm(
+        _posted(request),
+        initial={"default_frequency": row.default_frequency, "network_frequency": row.network_frequency,
+                 "mention_emails": row.mention_emails},
+    )  # fmt: skip
+    if form.is_valid():
+        services.person_settings_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your email choices are saved."))
+        return redirect("groups:settings")
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Emails from groups"), "button": _("Save"),
+         "intro": _("Choose each group's emails on the group's page.")},
+    )  # fmt: skip
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe: mail providers POST without a CSRF token
+def unsubscribe(request, token):
+    try:
+        services.unsubscribe_read(token)
+    except signing.BadSignature:
+        return render(request, "groups/unsubscribe.html", {"bad": True}, status=400)
+    if request.method == "POST":
+        try:
+            stream = services.unsubscribe(token=token)
+        except (Group.DoesNotExist, get_user_model().DoesNotExist):
+            return render(request, "groups/unsubscribe.html", {"bad": True}, status=400)
+        return render(request, "groups/unsubscribe.html", {"done": True, "stream": stream})
+    return render(request, "groups/unsubscribe.html", {"token": token})
+
+
+@member_required
+def attachment(request, pk):
+    item = get_object_or_404(Attachment.objects.select_related("thread__group", "reply"), pk=pk)
+    perms.access_thread(request.user, item.thread)
+    if item.reply and not perms.can_see_post(request.user, item.reply, item.thread.group):
+        raise Http404
+    response = FileResponse(
+        item.file.open("rb"), content_type=item.content_type, as_attachment=not item.is_image,
+        filename=item.original_name,
+    )  # fmt: skip
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Communities of practice ----------------------------------------------------------------
+
+
+@member_required
+def challenges(request, slug):
+    group = _group(request, slug)
+    if not group.is_cohort or not perms.can_read(request.user, group):
+        raise Http404
+    mine = Challenge.objects.filter(group=group, user=request.user).first()
+    form = forms.ChallengeForm(
+        _posted(request), initial={"question": mine.question if mine else ""}
+    )
+    if perms.is_group_member(request.user, group) and form.is_valid():
+        services.challenge_save(
+            user=request.user, group=group, question=form.cleaned_data["question"]
+        )
+        messages.success(request, _("Your challenge question is saved."))
+        return redirect("groups:challenges", slug=group.slug)
+    return render(
+        request,
+        "groups/challenges.html",
+        {
+            "group": group,
+            "challenges": selectors.cohort_challenges(group),
+            "form": form,
+            "mine": mine,
+            "update_form": forms.ChallengeUpdateForm(),
+            "can_write": perms.is_group_member(request.user, group),
+            "can_share": perms.can_moderate(request.user, group),
+        },
+    )
+
+
+@member_required
+def share_learning(request, slug):
+    group = _group(request, slug)
+    if not group.is_cohort or not perms.can_moderate(request.user, group):
+        raise PermissionDenied
+    form = forms.ShareLearningForm(
+        _posted(request),
+        initial={"title": group.name, "body": services.cohort_learning_draft(group)},
+    )
+    if form.is_valid():
+        resource = services.cohort_learning_share(
+            actor=request.user, group=group, **form.cleaned_data
+        )
+        messages.success(
+            request, _("The learning is in the library: %(title)s") % {"title": resource.title}
+        )
+        return redirect("groups:challenges", slug=group.slug)
+    return render(
+        request, "groups/form_page.html",
+        {"form": form, "title": _("Share the cohort's learning in the library"), "back": group,
+         "button": _("Share in the library")},
+    )  # fmt: skip
+
+
+@member_required
+@require_POST
+def challenge_update(request, pk):
+    challenge = get_object_or_404(Challenge.objects.select_related("group"), pk=pk)
+    perms.access_group(request.user, challenge.group)
+    form = forms.ChallengeUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.challenge_update_add(
+                user=request.user, challenge=challenge, body=form.cleaned_data["body"]
+            )
+        except services.GroupError as error:
+            raise PermissionDenied(str(error)) from None
+        messages.success(request, _("Your update is posted."))
+    else:
+        _fail(request, _("Write your update before posting it."))
+    return redirect("groups:challenges", slug=challenge.group.slug)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LearningConfig(AppConfig):
+    name = "learning"
+    verbose_name = _("Resources and learning")
+
+    def ready(self):
+        from learning.selectors import register_search
+
+        register_search()
