@@ -2,7 +2,8 @@
 roles in ``core.permissions``. Every view in this app asks these questions and nothing else.
 
 * Anyone sees a published public event; members also see members' events; an "invited" event
-  is seen by the people invited (and its organisers).
+  is seen by the people invited, by the members of every group that lists it among its events
+  (a group's or a cohort's own sessions), and by its organisers.
 * Organisers of an event are coordinators, the person who created it, and the admins of its
   host organisation. They see drafts, the attendee list, attendance and feedback results.
 """
@@ -30,7 +31,7 @@ def visible_events_q(user) -> Q:
         )
         return listed & (
             Q(visibility__in=[EventVisibility.PUBLIC, EventVisibility.MEMBERS])
-            | (Q(visibility=EventVisibility.INVITED) & invited)
+            | (Q(visibility=EventVisibility.INVITED) & (invited | _in_a_group_of(user)))
         )
     return listed & Q(visibility=EventVisibility.PUBLIC)
 
@@ -57,7 +58,27 @@ def can_view_event(user, event: Event) -> bool:
         return True
     if event.visibility == EventVisibility.MEMBERS:
         return is_member(user)
-    return is_member(user) and event.invitees.filter(pk=user.pk).exists()
+    return is_member(user) and (
+        event.invitees.filter(pk=user.pk).exists()
+        or Event.objects.filter(pk=event.pk).filter(_in_a_group_of(user)).exists()
+    )
+
+
+def _in_a_group_of(user) -> Exists:
+    """The event is one of the events of a group ``user`` belongs to (every member belongs to
+    the network-wide space)."""
+    from groups.models import Group, MembershipStatus
+
+    links = Group.events.through.objects.filter(event_id=OuterRef("pk"))
+    return Exists(
+        links.filter(
+            Q(group__is_network_wide=True)
+            | Q(
+                group__memberships__user_id=user.pk,
+                group__memberships__status=MembershipStatus.ACTIVE,
+            )
+        )
+    )
 
 
 def can_register(user, event: Event) -> bool:

@@ -92,3 +92,25 @@ def test_publishing_never_redirects_to_another_site(client, coordinator):
         reverse("events:publish", kwargs={"pk": event.pk}), {"next": reverse("events:review")}
     )
     assert response["Location"] == reverse("events:review")
+
+
+def test_a_groups_event_is_seen_by_its_members_and_nobody_else(client, db):
+    from events.models import EventVisibility
+    from events.permissions import can_register, can_view_event
+    from events.tests.factories import EventFactory
+    from groups.models import Group, Membership
+    from members.tests.factories import UserFactory
+
+    event = EventFactory(visibility=EventVisibility.INVITED, title="Youth network session")
+    group = Group.objects.create(name="Youth loneliness network", slug="youth", kind="closed")
+    group.events.add(event)
+    inside, outside = UserFactory(), UserFactory()
+    Membership.objects.create(group=group, user=inside)
+
+    assert can_view_event(inside, event) and can_register(inside, event)
+    assert not can_view_event(outside, event)
+    client.force_login(inside)
+    assert "Youth network session" in client.get("/events/").content.decode()
+    client.force_login(outside)
+    assert "Youth network session" not in client.get("/events/").content.decode()
+    assert client.get(event.get_absolute_url()).status_code == 404
