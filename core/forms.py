@@ -1,5 +1,7 @@
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 
 class SiteFormRenderer(TemplatesSetting):
@@ -27,3 +29,48 @@ class TermsField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class FilterFormMixin:
+    """For the GET filter forms of list pages (directory, library): a search box ``q`` cleaned
+    to plain words, and each field as plain values for a hand-written template, with a
+    select's options already rendered (Django's widget templates cost a template per option,
+    which adds up on a page served thousands of times)."""
+
+    def controls(self) -> list[dict]:
+        selected = mark_safe(" selected")  # noqa: S308 - a constant
+        controls = []
+        for bound in self:
+            value = bound.value() or ""
+            options = None
+            if isinstance(bound.field, forms.ChoiceField):
+                options = format_html_join(
+                    "",
+                    '<option value="{}"{}>{}</option>',
+                    (
+                        (choice, selected if str(choice) == str(value) else "", label)
+                        for choice, label in bound.field.choices
+                    ),
+                )
+            described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+            if bound.errors:
+                described.append(f"{bound.auto_id}_error")
+            controls.append(
+                {
+                    "name": bound.html_name,
+                    "id": bound.auto_id,
+                    "label": bound.label,
+                    "help_text": bound.help_text,
+                    "errors": bound.errors,
+                    "value": value,
+                    "options": options,
+                    "max_length": getattr(bound.field, "max_length", None),
+                    "described_by": " ".join(described),
+                }
+            )
+        return controls
+
+    def clean_q(self):
+        # Collapse whitespace and drop control characters: the search engine sees words.
+        value = self.cleaned_data.get("q", "")
+        return " ".join("".join(ch for ch in value if ch.isprintable()).split())

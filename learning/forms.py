@@ -7,11 +7,9 @@ import datetime
 
 from django import forms
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TermsField
+from core.forms import FilterFormMixin, TermsField
 from events.models import Event, EventStatus
 from learning.files import validate_resource_file
 from learning.models import (
@@ -53,7 +51,7 @@ class EventField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(FilterFormMixin, forms.Form):
     """Search words, filters and sorting, read from the query string (a GET form). A bad value
     is dropped with a message beside its field, never fatal."""
 
@@ -84,41 +82,6 @@ class LibraryFilterForm(forms.Form):
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = _("Choose one of the options in the list.")
         self.fields["q"].error_messages["max_length"] = _("Search for at most 200 characters.")
-
-    def controls(self) -> list[dict]:
-        """Each field as plain values for the hand-written template (as in the directory)."""
-        selected = mark_safe(" selected")  # noqa: S308 - a constant
-        controls = []
-        for bound in self:
-            value = bound.value() or ""
-            options = None
-            if isinstance(bound.field, forms.ChoiceField):
-                options = format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>',
-                    (
-                        (choice, selected if str(choice) == str(value) else "", label)
-                        for choice, label in bound.field.choices
-                    ),
-                )
-            described = [f"{bound.auto_id}_error"] if bound.errors else []
-            controls.append(
-                {
-                    "name": bound.html_name,
-                    "id": bound.auto_id,
-                    "label": bound.label,
-                    "errors": bound.errors,
-                    "value": value,
-                    "options": options,
-                    "max_length": getattr(bound.field, "max_length", None),
-                    "described_by": " ".join(described),
-                }
-            )
-        return controls
-
-    def clean_q(self):
-        value = self.cleaned_data.get("q", "")
-        return " ".join("".join(ch for ch in value if ch.isprintable()).split())
 
     def valid_filters(self) -> dict:
         if not self.is_bound:

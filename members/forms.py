@@ -3,13 +3,11 @@ import re
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import geo
-from core.forms import TermsField
+from core.forms import FilterFormMixin, TermsField
 from members.images import validate_image
 from members.models import (
     AreaServed,
@@ -362,7 +360,7 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
         return " ".join(self.cleaned_data["name"].split())
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(FilterFormMixin, forms.Form):
     """The directory's search and filters, read from the query string (a GET form).
 
     Choices for the taxonomy come from the view (loaded once per request) so that the same
@@ -426,46 +424,6 @@ class DirectoryFilterForm(forms.Form):
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = invalid_choice
         _plain_length_messages(self)
-
-    def controls(self) -> list[dict]:
-        """Each field as plain values for the hand-written template, with a select's options
-        already rendered (Django's widget templates cost a template per option)."""
-        selected = mark_safe(" selected")  # noqa: S308 - a constant
-        controls = []
-        for bound in self:
-            value = bound.value() or ""
-            options = None
-            if isinstance(bound.field, forms.ChoiceField):
-                options = format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>',
-                    (
-                        (choice, selected if str(choice) == str(value) else "", label)
-                        for choice, label in bound.field.choices
-                    ),
-                )
-            described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
-            if bound.errors:
-                described.append(f"{bound.auto_id}_error")
-            controls.append(
-                {
-                    "name": bound.html_name,
-                    "id": bound.auto_id,
-                    "label": bound.label,
-                    "help_text": bound.help_text,
-                    "errors": bound.errors,
-                    "value": value,
-                    "options": options,
-                    "max_length": getattr(bound.field, "max_length", None),
-                    "described_by": " ".join(described),
-                }
-            )
-        return controls
-
-    def clean_q(self):
-        # Collapse whitespace and drop control characters: the search engine sees words.
-        value = self.cleaned_data.get("q", "")
-        return " ".join("".join(ch for ch in value if ch.isprintable()).split())
 
     def clean_near(self):
         return clean_uk_postcode(self.cleaned_data.get("near", ""), allow_outcode=True, locate=True)
