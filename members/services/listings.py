@@ -151,3 +151,13 @@ def request_confirmations(*, now=None, limit: int | None = None) -> int:
     if limit is not None:
         ids = ids[:limit]
     return sum(listing_request_confirmation(organisation_id=pk, now=now) for pk in list(ids))
+
+
+@transaction.atomic
+def listing_request_now(*, actor, organisation: Organisation) -> None:
+    """A coordinator asks one organisation to confirm its details now, whatever the dates
+    (audited; the email is queued once the transaction commits)."""
+    from members.tasks import request_listing_confirmation
+
+    audit_log(actor=actor, action="members.organisation.confirm_request", target=organisation)
+    transaction.on_commit(lambda: request_listing_confirmation.enqueue(organisation.pk))

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from core.audit import audit_log
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required
 from members.forms_joining import (
@@ -30,8 +29,8 @@ from members.models import Application, Region
 from members.selectors import coordinator as selectors
 from members.services import accounts as account_services
 from members.services import joining as services
+from members.services import listings as listing_services
 from members.services import taxonomy as taxonomy_services
-from members.tasks import request_listing_confirmation
 from members.views.joining import posted_data, url_or_none
 
 PER_PAGE = 25
@@ -272,8 +271,7 @@ def listings(request):
 def listing_request(request, pk):
     """Ask one organisation to confirm its details now."""
     org = _or_404(selectors.organisation_detail(pk))
-    request_listing_confirmation.enqueue(org.pk)
-    audit_log(actor=request.user, action="members.organisation.confirm_request", target=org)
+    listing_services.listing_request_now(actor=request.user, organisation=org)
     messages.success(
         request,
         _("We have asked %(organisation)s’s admins to confirm its details.")

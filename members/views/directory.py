@@ -19,7 +19,7 @@ from core.audit import audit_log
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, member_required
 from members.forms import DirectoryFilterForm
-from members.models import AreaServed, Organisation
+from members.models import AreaServed
 from members.selectors import directory as selectors
 
 PER_PAGE = 20
@@ -94,7 +94,6 @@ def _describe(organisations) -> None:
     areas = {
         value: _("%(area)s organisation") % {"area": label} for value, label in AreaServed.choices
     }
-    now = timezone.now()
     for org in organisations:
         town = selectors.town_for(org.outcode)
         org.place = f"{town} ({org.outcode})" if town else org.outcode
@@ -102,10 +101,9 @@ def _describe(organisations) -> None:
         org.summary = _summary(org.description)
         if getattr(org, "distance_km", None) is not None:
             org.distance_text = _("%(km)s km away") % {"km": number_format(org.distance_km, 1)}
-        confirmed = org.last_confirmed_at
-        if org.is_listed and confirmed < now - Organisation.STALE_AFTER:
+        if org.is_stale:
             org.stale_text = _("Details not confirmed since %(date)s") % {
-                "date": date_format(timezone.localtime(confirmed), "F Y")
+                "date": date_format(timezone.localtime(org.last_confirmed_at), "F Y")
             }
 
 
