@@ -341,3 +341,26 @@ def test_a_hidden_reply_does_not_show_through_a_quote(signed_in):
     services.reply_moderate(actor=host, reply=rude, action="hide")
     page = signed_in(thread.author).get(thread.get_absolute_url()).content.decode()
     assert "Rude words" not in page and "A post that a host has hidden." in page
+
+
+def test_group_list_and_notifications_query_counts_do_not_grow(signed_in):
+    from groups.models import Notification
+
+    reader = UserFactory()
+    author = UserFactory()
+    client = signed_in(reader)
+
+    def add(n):
+        for _ in range(n):
+            group = make_group()
+            make_member(group, reader)
+            thread = make_thread(group)
+            Notification.objects.create(
+                recipient=reader, kind="post", group=group, thread=thread, actor=author
+            )
+
+    add(3)
+    _count(client, "/groups/")  # warm caches
+    counts = (_count(client, "/groups/"), _count(client, "/groups/notifications/"))
+    add(25)
+    assert (_count(client, "/groups/"), _count(client, "/groups/notifications/")) == counts

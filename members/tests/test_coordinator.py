@@ -428,3 +428,67 @@ def test_renaming_a_term_updates_the_search_index(client, coordinator):
     assert list(found) == [organisation]
     client.post(reverse("coordinator:term_delete", args=["focus-areas", term.pk]))
     assert not search.search_filter(Organisation.objects.all(), "local history").exists()
+
+
+def _make_queue(n, start):
+    """``n`` waiting applications (half as organisations), their audit entries, and stale
+    listings."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.models import Application
+
+    long_ago = timezone.now() - timedelta(days=800)
+    people = User.objects.bulk_create(
+        [
+            User(email=f"queue{i}@example.org", full_name=f"Queue Person {i}", status="pending")
+            for i in range(start, start + n)
+        ]
+    )
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Queue Org {i}",
+                slug=f"queue-org-{i}",
+                status="active",
+                created_at=long_ago,
+                approved_at=long_ago,
+            )
+            for i in range(start, start + n)
+        ]
+    )
+    Application.objects.bulk_create(
+        [
+            Application(
+                applicant=person,
+                kind="organisation" if i % 2 else "individual",
+                organisation=orgs[i] if i % 2 else None,
+            )
+            for i, person in enumerate(people)
+        ]
+    )
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(actor=person, action="members.test.bulk", target_label=person.full_name)
+            for person in people
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name", ["coordinator:applications", "coordinator:audit", "coordinator:listings"]
+)
+def test_queue_and_log_query_counts_do_not_grow_with_the_data(client, coordinator, url_name):
+    client.force_login(coordinator)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(url_name)).status_code == 200
+        return len(captured)
+
+    _make_queue(10, 0)
+    few = queries()
+    _make_queue(300, 10)
+    many = queries()
+    assert many == few
