@@ -16,6 +16,8 @@ class TermsField(forms.ModelMultipleChoiceField):
     """Tick boxes for database rows. A value too big for a database id is refused like any
     other unknown choice (SQLite would otherwise raise OverflowError: a server error)."""
 
+    widget = forms.CheckboxSelectMultiple
+
     def _check_values(self, value):
         for pk in value:
             try:

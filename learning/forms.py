@@ -151,25 +151,21 @@ class ResourceForm(forms.Form):
         label=_("Which keys for connection does it show?"),
         queryset=Theme.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     focus_areas = TermsField(
         label=_("Focus areas"),
         queryset=FocusArea.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     audiences = TermsField(
         label=_("Who is it for?"),
         queryset=Audience.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     organisations = TermsField(
         label=_("Which organisation is it from?"),
         queryset=Organisation.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     event = EventField(
         label=_("Which event is it a recording of?"),

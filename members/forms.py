@@ -128,7 +128,6 @@ class PersonProfileForm(ImageUploadMixin, forms.ModelForm):
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose any that apply. Other members use these to find you."),
     )
     profile_visibility = forms.ChoiceField(
@@ -258,20 +257,17 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
         label=_("Where you work"),
         queryset=Region.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose the nations and regions where you run activities."),
     )
     focus_areas = TermsField(
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     audiences = TermsField(
         label=_("Who you work with"),
         queryset=Audience.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
 
     field_order = ["name", "description", "logo", "remove_logo"]

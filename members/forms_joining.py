@@ -209,19 +209,16 @@ class OrganisationApplicationForm(AccountFields):
         label=_("Nations and regions you work in"),
         queryset=Region.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     focus_areas = TermsField(
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose all that apply."),
     )
     audiences = TermsField(
         label=_("Who you work with"),
         queryset=Audience.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose all that apply."),
     )
     staff_size = forms.ChoiceField(
@@ -288,7 +285,6 @@ class IndividualApplicationForm(AccountFields):
         label=_("What you work on"),
         queryset=FocusArea.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose all that apply."),
     )
     field_order = ["full_name", "email", "password", "why_join", "focus_areas"]
