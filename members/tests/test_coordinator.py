@@ -164,6 +164,9 @@ def test_rejecting_needs_a_reason(
 
 
 def test_the_member_list_filters_and_searches(client, coordinator):
+    # The coordinator's random name must not match the searches below.
+    coordinator.full_name = "Cerys Coordinator"
+    coordinator.save(update_fields=["full_name"])
     UserFactory(full_name="Bronwen Evans", email="bronwen@example.org", status="lapsed")
     UserFactory(full_name="Gareth Evans", email="gareth@example.org", status="active")
     UserFactory(full_name="Zara Khan", email="zk@elsewhere.example", status="active")
