@@ -168,9 +168,17 @@ def person_update_profile(
     changed = sorted(
         name for name in PERSON_FIELDS & set(changes) if getattr(person, name) != changes[name]
     )
+    narrowed = (
+        _VISIBILITY_RANK[changes.get("profile_visibility", person.profile_visibility)]
+        > (_VISIBILITY_RANK[person.profile_visibility])
+    )
     for name in PERSON_FIELDS & set(changes):
         setattr(person, name, changes[name])
-    person.save(update_fields=sorted(PERSON_FIELDS & set(changes)) or None)
+    update_fields = sorted(PERSON_FIELDS & set(changes))
+    if narrowed and person.photo:
+        _move_photo(person)
+        update_fields.append("photo")
+    person.save(update_fields=update_fields or None)
     if "focus_areas" in changes:
         person.focus_areas.set(_pks(changes["focus_areas"]))
     if actor.pk != person.pk:
@@ -181,6 +189,21 @@ def person_update_profile(
             fields=changed + (["focus_areas"] if "focus_areas" in changes else []),
         )
     return person
+
+
+# Wider to narrower audience: a page that becomes less visible must not keep its photo's address.
+_VISIBILITY_RANK = {Visibility.PUBLIC: 0, Visibility.MEMBERS: 1, Visibility.HIDDEN: 2}
+
+
+def _move_photo(person: User) -> None:
+    """Give the photo a new random file name and delete the old file after commit.
+
+    Photos are served from public media under unguessable names; someone who saw the page
+    while it was visible could otherwise still fetch the photo after the person hid it."""
+    old = person.photo.name
+    with default_storage.open(old, "rb") as handle:
+        person.photo.save("photo.jpg", handle, save=False)
+    _delete_file_on_commit(old)
 
 
 @transaction.atomic

@@ -108,6 +108,30 @@ def test_a_new_photo_replaces_and_deletes_the_old_one(
     assert stored_files("people") == []
 
 
+def test_hiding_a_profile_moves_its_photo_so_an_address_seen_earlier_stops_working(
+    client, member, django_capture_on_commit_callbacks
+):
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            PROFILE, profile_post(member, profile_visibility="public", photo=upload(picture()))
+        )
+    member.refresh_from_db()
+    seen_while_public = member.photo.name
+    # Saving again with the same visibility keeps the address (no needless copies).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PROFILE, profile_post(member, profile_visibility="public"))
+    member.refresh_from_db()
+    assert member.photo.name == seen_while_public
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PROFILE, profile_post(member, profile_visibility="hidden"))
+    member.refresh_from_db()
+    assert member.photo and member.photo.name != seen_while_public
+    assert not default_storage.exists(seen_while_public)
+    assert default_storage.exists(member.photo.name)
+    assert stored_files("people") == [member.photo.name.removeprefix("people/")]
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
