@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import combinations
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core import search
@@ -286,6 +286,20 @@ def events_public_feed() -> list[Event]:
         .order_by("starts_at", "id")
         .prefetch_related("sessions")[:FEED_LIMIT]
     )
+
+
+def events_public_feed_version() -> str:
+    """A short string that changes whenever ``events_public_feed`` could: an event added,
+    removed or edited (services bump ``updated_at``), or the 90-day window moving on (hourly).
+    One aggregate query, so the feed can be served from the cache."""
+    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
+    stamp = Event.objects.filter(
+        status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED],
+        visibility=EventVisibility.PUBLIC,
+        ends_at__gte=since,
+    ).aggregate(count=Count("id"), latest=Max("updated_at"), last_id=Max("id"))
+    latest = stamp["latest"].timestamp() if stamp["latest"] else 0
+    return f"{stamp['count']}-{stamp['last_id'] or 0}-{latest:.6f}-{since:%Y%m%d%H}"
 
 
 def feed_owner(token: str):

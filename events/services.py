@@ -406,6 +406,10 @@ def event_update(
     event = _locked_event(event.pk)
     if event.is_cancelled:
         raise EventError(_("A cancelled event cannot be changed."))
+    editable = {f.name for f in Event._meta.concrete_fields} - {"id", "status", "sequence"}
+    unknown = set(fields) - editable
+    if unknown:
+        raise TypeError(f"event_update cannot change {sorted(unknown)}")
     before = {name: getattr(event, name) for name in SIGNIFICANT_FIELDS}
     before_sessions = [(s.starts_at, s.ends_at) for s in event.sessions.all()]
     for name, value in fields.items():

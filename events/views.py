@@ -7,7 +7,8 @@ import csv
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -299,10 +300,25 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 def feed_public(request):
-    """Every public event (upcoming and the last 90 days) for calendar apps."""
-    return _calendar_response(
-        ics.calendar_bytes(selectors.events_public_feed(), name=ics.feed_name()), "events.ics"
-    )
+    """Every public event (upcoming and the last 90 days) for calendar apps.
+
+    Calendar apps poll this often and it can hold a thousand events, so the file is kept in
+    the cache under a version that changes with the events, and a calendar app that sends
+    back the ETag gets a 304 without the file being built."""
+    version = selectors.events_public_feed_version()
+    etag = f'"{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    key = f"events:feed:{version}"
+    body = cache.get(key)
+    if body is None:
+        body = ics.calendar_bytes(selectors.events_public_feed(), name=ics.feed_name())
+        cache.set(key, body, 60 * 60)
+    response = _calendar_response(body, "events.ics")
+    response["ETag"] = etag
+    return response
 
 
 @require_GET

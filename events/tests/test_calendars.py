@@ -128,3 +128,29 @@ def test_other_time_zones_get_their_own_vtimezone():
     [vevent] = calendar.walk("VEVENT")
     assert vevent["DTSTART"].params["TZID"] == "America/New_York"
     assert vevent.decoded("DTSTART").astimezone(LONDON).hour == 18
+
+
+def test_the_public_feed_is_cached_but_shows_an_edit_or_a_new_event_at_once(
+    client, coordinator, django_assert_max_num_queries
+):
+    first = summer_event(title="Walk and talk")
+    response = client.get(reverse("events:feed"))
+    etag = response["ETag"]
+    # Built once; the next request is one small query and the cached file.
+    with django_assert_max_num_queries(1):
+        again = client.get(reverse("events:feed"))
+    assert again.content == response.content
+    # A calendar app that sends the ETag back is told nothing changed.
+    unchanged = client.get(reverse("events:feed"), HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and not unchanged.content
+
+    services.event_update(event=first, actor=coordinator, title="Walk, talk, tea")
+    edited = client.get(reverse("events:feed"), HTTP_IF_NONE_MATCH=etag)
+    assert edited.status_code == 200 and edited["ETag"] != etag
+    assert [str(v["SUMMARY"]) for v in parse(edited.content).walk("VEVENT")] == ["Walk, talk, tea"]
+
+    summer_event(title="Knit and natter")
+    titles = {
+        str(v["SUMMARY"]) for v in parse(client.get(reverse("events:feed")).content).walk("VEVENT")
+    }
+    assert titles == {"Walk, talk, tea", "Knit and natter"}
