@@ -193,9 +193,19 @@ class ResourceForm(forms.Form):
 
     CASE_STUDY_FIELDS = ("tried", "happened", "learned")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, has_file: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.content_type = ""
+        # Editing a resource that already has a file: keeping it counts as giving one.
+        self.has_file = has_file
+        if has_file:
+            self.fields["remove_file"] = forms.BooleanField(
+                label=_("Remove the current file"), required=False
+            )
+            self.fields["file"].label = _("Replace the file")
+            order = [n for n in self.fields if n != "remove_file"]
+            order.insert(order.index("file") + 1, "remove_file")
+            self.order_fields(order)
         # Members share on behalf of their own organisations only.
         self.fields["organisations"].queryset = Organisation.objects.filter(
             memberships__user=user, memberships__status=AffiliationStatus.ACTIVE
@@ -222,8 +232,14 @@ class ResourceForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        if cleaned.get("url") and cleaned.get("file"):
-            self.add_error("file", _("Give a link or a file, not both."))
+        keeps_file = self.has_file and not cleaned.get("remove_file")
+        if cleaned.get("url") and (cleaned.get("file") or keeps_file):
+            self.add_error(
+                "file",
+                _("Give a link or a file, not both.")
+                if not keeps_file or cleaned.get("file")
+                else _("Give a link or keep the file, not both: tick “Remove the current file”."),
+            )
         if kind == ResourceKind.LINK and not cleaned.get("url") and "url" not in self.errors:
             self.add_error("url", _("Enter the link for an external link."))
         if cleaned.get("event") and kind != ResourceKind.RECORDING:
@@ -241,6 +257,7 @@ class ResourceForm(forms.Form):
             kind
             and not cleaned.get("url")
             and not cleaned.get("file")
+            and not keeps_file
             and not cleaned.get("body")
             and not self.errors.get("file")
             and not self.errors.get("url")
@@ -276,6 +293,30 @@ class ResourceForm(forms.Form):
             data["published_on"] = self.cleaned_data["published_on"]
         data["organisations"] = data["organisations"] or []
         return data
+
+
+def resource_initial(resource) -> dict:
+    """The edit form's starting values from a resource (its tags already prefetched)."""
+    initial = {
+        name: getattr(resource, name)
+        for name in (
+            "title",
+            "kind",
+            "summary",
+            "body",
+            "url",
+            "tried",
+            "happened",
+            "learned",
+            "licence",
+            "visibility",
+            "published_on",
+        )
+    }
+    initial["event"] = resource.event_id
+    for name in ("themes", "focus_areas", "audiences", "organisations"):
+        initial[name] = [term.pk for term in getattr(resource, name).all()]
+    return initial
 
 
 class ReportForm(forms.Form):

@@ -55,6 +55,20 @@ def can_view_resource(viewer, resource: Resource) -> bool:
     return resource.visibility in visibility_levels_for(viewer)
 
 
+def can_edit_resource(viewer, resource: Resource) -> bool:
+    """Coordinators edit any resource. Whoever shared it edits it while it is a draft (sent
+    back to them) or waiting for approval, and afterwards too if they may publish directly."""
+    if is_coordinator(viewer):
+        return True
+    if not viewer.is_authenticated or resource.submitted_by_id != viewer.pk:
+        return False
+    if resource.status != ResourceStatus.PUBLISHED:
+        return True
+    from learning.services import can_publish_directly
+
+    return can_publish_directly(viewer)
+
+
 def resources_visible_to(viewer, queryset: QuerySet | None = None) -> QuerySet:
     """Published resources ``viewer`` may see (lists show only published ones, to everyone)."""
     queryset = Resource.objects.all() if queryset is None else queryset

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -71,6 +72,55 @@ def resource_submit(*, submitted_by, data: dict, upload=None, content_type: str 
     return resource
 
 
+def resource_update(
+    *,
+    resource: Resource,
+    by,
+    data: dict,
+    upload=None,
+    content_type: str = "",
+    remove_file: bool = False,
+) -> Resource:
+    """Change a resource from the edit form's validated ``data``. A new ``upload`` replaces
+    the file (the old one is deleted after commit). When its author changes a draft or a
+    waiting resource and may not publish directly, it goes (back) to the coordinators'
+    queue; a coordinator's edit of someone else's resource is audited."""
+    data = dict(data)
+    related = {name: data.pop(name, None) for name in M2M_FIELDS}
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        old_file = resource.file.name if resource.file and (upload or remove_file) else ""
+        for name, value in data.items():
+            setattr(resource, name, value)
+        if upload is not None:
+            resource.file = upload
+            resource.file_content_type = content_type
+            resource.file_size = upload.size
+        elif remove_file:
+            resource.file = ""
+            resource.file_content_type = ""
+            resource.file_size = None
+        resubmitted = (
+            resource.status != ResourceStatus.PUBLISHED
+            and resource.submitted_by_id == by.pk
+            and not can_publish_directly(by)
+        )
+        if resubmitted:
+            resource.status = ResourceStatus.PENDING
+        resource.updated_at = timezone.now()
+        resource.save()
+        for name, values in related.items():
+            if values is not None:
+                getattr(resource, name).set(values)
+        search_index_update(resource)
+        if old_file:
+            storage = resource.file.storage
+            transaction.on_commit(lambda: storage.delete(old_file))
+        if by.pk != resource.submitted_by_id:
+            audit_log(actor=by, action="learning.resource.update", target=resource)
+    return resource
+
+
 def _tell_submitter(resource: Resource, template: str, **extra) -> None:
     person = resource.submitted_by
     if person is None or not person.email:
@@ -115,7 +165,12 @@ def resource_reject(*, resource: Resource, by, note: str = "") -> Resource:
         resource.updated_at = timezone.now()
         resource.save(update_fields=["status", "published_at", "review_note", "updated_at"])
         audit_log(actor=by, action="learning.resource.reject", target=resource, note=note)
-        _tell_submitter(resource, "learning/resource_returned", note=note)
+        _tell_submitter(
+            resource,
+            "learning/resource_returned",
+            note=note,
+            edit_url=absolute_url(reverse("learning:edit", kwargs={"slug": resource.slug})),
+        )
     return resource
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("review/themes/<slug:slug>/edit/", views.theme_edit, name="theme_edit"),
     path("review/reports/<int:pk>/resolve/", views.report_resolve, name="report_resolve"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/download/", views.download, name="download"),
     path("<slug:slug>/report/", views.report, name="report"),
     path("<slug:slug>/approve/", views.approve, name="approve"),

@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, member_required
 from learning import selectors, services
-from learning.forms import LibraryFilterForm, RejectForm, ReportForm, ResourceForm, ThemeForm
+from learning.forms import (
+    LibraryFilterForm,
+    RejectForm,
+    ReportForm,
+    ResourceForm,
+    ThemeForm,
+    resource_initial,
+)
 from learning.models import Report, Resource, ResourceStatus, Theme
 
 PER_PAGE = 20
@@ -86,6 +93,7 @@ def detail(request, slug):
         "resource": resource,
         "related": selectors.related_resources(viewer=request.user, resource=resource),
         "can_review": is_coordinator(request.user) and resource.status == ResourceStatus.PENDING,
+        "can_edit": selectors.can_edit_resource(request.user, resource),
         "reject_form": RejectForm(),
     }
     return render(request, "learning/detail.html", context)
@@ -139,6 +147,43 @@ def submit(request):
         "learning/submit.html",
         {"form": form, "publishes_directly": services.can_publish_directly(request.user)},
     )
+
+
+@member_required
+def edit(request, slug):
+    """Change a resource: its author while it is a draft or waiting (it goes back to the
+    queue), coordinators at any time."""
+    resource = selectors.resource_for_page(viewer=request.user, slug=slug)
+    if resource is None or not selectors.can_edit_resource(request.user, resource):
+        raise Http404
+    posted = request.method == "POST"
+    form = ResourceForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        user=request.user,
+        has_file=bool(resource.file),
+        initial=resource_initial(resource),
+    )
+    if posted and form.is_valid():
+        data = form.service_data()
+        if "organisations" not in form.fields:
+            data.pop("organisations")  # not theirs to change: they belong to none of them
+        resource = services.resource_update(
+            resource=resource,
+            by=request.user,
+            data=data,
+            upload=form.cleaned_data.get("file"),
+            content_type=form.content_type,
+            remove_file=bool(form.cleaned_data.get("remove_file")),
+        )
+        if resource.status == ResourceStatus.PENDING and not is_coordinator(request.user):
+            messages.success(
+                request, _("Your changes are saved. A coordinator will check them soon.")
+            )
+        else:
+            messages.success(request, _("Your changes are saved."))
+        return redirect(resource)
+    return render(request, "learning/edit.html", {"form": form, "resource": resource})
 
 
 @member_required

@@ -192,6 +192,7 @@ EXPECTED = {
     "learning:detail": ({"slug": "no-such-resource"}, everyone(NOT_FOUND)),
     "learning:download": ({"slug": "no-such-resource"}, everyone(NOT_FOUND)),
     "learning:report": ({"slug": "no-such-resource"}, signed_in_only(NOT_FOUND)),
+    "learning:edit": ({"slug": "no-such-resource"}, signed_in_only(NOT_FOUND)),
     # POST only: coordinators get 405 for a GET
     "learning:approve": (
         {"slug": "no-such-resource"},
