@@ -87,6 +87,15 @@ def submit_case_study(page: Page) -> None:
     expect(page.get_by_role("main")).to_contain_text("waiting for a coordinator to approve it")
     check_page(page)
 
+    # Second thoughts before approval: the author changes the summary.
+    page.get_by_role("link", name="Change this resource").click()
+    check_page(page)
+    page.get_by_label("Summary").fill("A smaller, warmer room doubled how many people came to us.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".messages")).to_contain_text("A coordinator will check them soon")
+    expect(page.get_by_role("main")).to_contain_text("doubled how many people came to us")
+    check_page(page)
+
 
 def approve(page: Page) -> None:
     page.goto(reverse("learning:list"))
