@@ -392,6 +392,11 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     application.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
     applicant = application.applicant
     organisation = application.organisation
+    if organisation is not None and organisation.status == MembershipStatus.PENDING:
+        # Give the web address back: an unlisted, turned-down organisation must not keep a
+        # real one's name (the genuine organisation would otherwise become "name-2").
+        organisation.slug = f"rejected-{organisation.pk}"
+        organisation.save(update_fields=["slug"])
     audit_log(
         actor=actor,
         action="members.application.reject",

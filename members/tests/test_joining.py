@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import slugify
 from hypothesis import event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -323,7 +324,13 @@ def test_rejection_needs_a_reason_and_sends_it(coordinator, django_capture_on_co
     application.refresh_from_db()
     assert application.status == "rejected"
     assert application.rejection_reason == reason
-    assert Organisation.objects.get(pk=application.organisation_id).status == "pending"
+    rejected = Organisation.objects.get(pk=application.organisation_id)
+    assert rejected.status == "pending"
+    # Its web address is freed for the genuine organisation of that name.
+    assert rejected.slug == f"rejected-{rejected.pk}"
+    again = make_org_application(email="genuine@example.org")
+    assert again.organisation.name == rejected.name
+    assert again.organisation.slug == slugify(rejected.name)
     entry = AuditEntry.objects.get(action="members.application.reject")
     assert entry.data["reason"] == reason
     (message,) = mail.outbox
