@@ -94,6 +94,22 @@ class LibraryFilterForm(FilterFormMixin, forms.Form):
         }
 
 
+# The form's fields that are the resource's own columns, and its tag lists.
+RESOURCE_TEXT_FIELDS = (
+    "title",
+    "kind",
+    "summary",
+    "body",
+    "url",
+    "tried",
+    "happened",
+    "learned",
+    "licence",
+    "visibility",
+)
+RESOURCE_TAG_FIELDS = ("themes", "focus_areas", "audiences", "organisations")
+
+
 class ResourceForm(forms.Form):
     """What a member fills in to share a resource or a case study."""
 
@@ -268,23 +284,7 @@ class ResourceForm(forms.Form):
     def service_data(self) -> dict:
         data = {
             name: self.cleaned_data.get(name)
-            for name in (
-                "title",
-                "kind",
-                "summary",
-                "body",
-                "url",
-                "tried",
-                "happened",
-                "learned",
-                "licence",
-                "visibility",
-                "themes",
-                "focus_areas",
-                "audiences",
-                "organisations",
-                "event",
-            )
+            for name in (*RESOURCE_TEXT_FIELDS, *RESOURCE_TAG_FIELDS, "event")
         }
         if data["kind"] != ResourceKind.CASE_STUDY:
             for name in self.CASE_STUDY_FIELDS:
@@ -297,24 +297,10 @@ class ResourceForm(forms.Form):
 
 def resource_initial(resource) -> dict:
     """The edit form's starting values from a resource (its tags already prefetched)."""
-    initial = {
-        name: getattr(resource, name)
-        for name in (
-            "title",
-            "kind",
-            "summary",
-            "body",
-            "url",
-            "tried",
-            "happened",
-            "learned",
-            "licence",
-            "visibility",
-            "published_on",
-        )
-    }
+    initial = {name: getattr(resource, name) for name in RESOURCE_TEXT_FIELDS}
+    initial["published_on"] = resource.published_on
     initial["event"] = resource.event_id
-    for name in ("themes", "focus_areas", "audiences", "organisations"):
+    for name in RESOURCE_TAG_FIELDS:
         initial[name] = [term.pk for term in getattr(resource, name).all()]
     return initial
 
