@@ -143,8 +143,15 @@ CACHES = {
     "default": env.cache(
         "CACHE_URL",
         default=REDIS_URL or "locmemcache://coalition",
-    )
+    ),
+    # The directory's rendered pages (members/cache.py), kept apart so that a flood of different
+    # searches never pushes out anything else (rate limits, queued tasks): in each process, at
+    # most 1,000 pages, unless DIRECTORY_CACHE_URL names an evicting Redis (docs/scaling.md).
+    "directory": env.cache(
+        "DIRECTORY_CACHE_URL", default="locmemcache://directory?MAX_ENTRIES=1000"
+    ),
 }
+DIRECTORY_CACHE_SECONDS = env.int("DIRECTORY_CACHE_SECONDS", default=300)  # 0: no caching
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"

@@ -10,3 +10,9 @@ class MembersConfig(AppConfig):
         from members.selectors.directory import register_search
 
         register_search()
+
+        from django.db.models.signals import post_migrate
+
+        from members import cache
+
+        post_migrate.connect(cache.install, sender=self, dispatch_uid="members.cache.install")

@@ -128,12 +128,25 @@ class Taxonomy:
         return self._by_slug[kind].get(slug)
 
 
-def taxonomy() -> Taxonomy:
-    return Taxonomy(
+_taxonomy_memo: tuple[int, Taxonomy] | None = None
+
+
+def taxonomy(*, version: int | None = None) -> Taxonomy:
+    """The three lists (three small queries). With the directory's data ``version``
+    (``members.cache.data_version``), this process reuses what it loaded at that version: any
+    change to the lists changes the version."""
+    global _taxonomy_memo
+    memo = _taxonomy_memo
+    if version is not None and memo is not None and memo[0] == version:
+        return memo[1]
+    loaded = Taxonomy(
         focus_areas=list(FocusArea.objects.all()),
         audiences=list(Audience.objects.all()),
         regions=list(Region.objects.all()),
     )
+    if version is not None:
+        _taxonomy_memo = (version, loaded)
+    return loaded
 
 
 # --- Organisations ------------------------------------------------------------------------------
@@ -202,6 +215,12 @@ def register_search() -> None:
             "id", "name", "description", "outcode"
         ).prefetch_related("focus_areas", "audiences"),
     )
+
+
+def count_up_to(queryset: QuerySet, limit: int) -> int:
+    """How many rows ``queryset`` has, counting no further than ``limit + 1``: a long list costs
+    no more to count than a list of ``limit`` (a result above ``limit`` means "more than")."""
+    return queryset.order_by().values("pk")[: limit + 1].count()
 
 
 @dataclass

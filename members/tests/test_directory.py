@@ -328,6 +328,17 @@ def test_query_count_does_not_grow_with_the_number_of_organisations(client_for, 
     assert small <= 12
 
 
+def test_long_results_are_counted_only_up_to_a_thousand(client, db):
+    bulk_orgs(1000)
+    body = client.get(DIRECTORY + "?q=lunch").content.decode()
+    assert "1000 organisations found" in body
+    make_org("Riverside Lunch Club")
+    for url in (DIRECTORY, DIRECTORY + "?q=lunch"):
+        body = client.get(url).content.decode()
+        assert "More than 1,000 organisations found" in body
+        assert "1001" not in body
+
+
 def test_people_list_query_count_does_not_grow(client, member, db):
     org = OrganisationFactory()
     client.force_login(member)

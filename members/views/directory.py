@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import csv
 
-from django.http import StreamingHttpResponse
+from django.contrib.messages import get_messages
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.pagination import paginate_keyset_request
-from core.permissions import coordinator_required, is_coordinator, member_required
+from core.permissions import coordinator_required, is_coordinator, is_member, member_required
+from members import cache as directory_cache
 from members.forms import DirectoryFilterForm
 from members.models import AreaServed
 from members.selectors import directory as selectors
 
 PER_PAGE = 20
+COUNT_LIMIT = 1000  # counting stops here: "more than 1,000" is as useful as 45,115, and cheaper
 FILTERS_FORM_ID = "directory-filters"
 
 
@@ -68,8 +74,7 @@ def _chips(request, form, filters: dict, terms) -> list[dict]:
 
 
 def _respond(request, *, template: str, partial: str, context: dict):
-    htmx = request.htmx
-    if htmx and not htmx.boosted and not htmx.history_restore_request:
+    if _is_fragment(request):
         # The results, plus the form out of band so that it always shows the filters in force
         # and their messages (after a chip was removed, or a mistake fixed). htmx puts focus
         # back on the field or button with the same id, so nobody loses their place.
@@ -94,7 +99,11 @@ def _describe(organisations) -> None:
     areas = {
         value: _("%(area)s organisation") % {"area": label} for value, label in AreaServed.choices
     }
+    # One reverse() for the page rather than one per card (slugs need no quoting).
+    url = reverse("members:organisation", kwargs={"slug": "slug"})
+    head, tail = url[: url.rindex("slug")], url[url.rindex("slug") + 4 :]
     for org in organisations:
+        org.url = f"{head}{org.slug}{tail}"
         town = selectors.town_for(org.outcode)
         org.place = f"{town} ({org.outcode})" if town else org.outcode
         org.area_text = areas.get(org.area_served, "")
@@ -107,9 +116,58 @@ def _describe(organisations) -> None:
             }
 
 
+def _is_fragment(request) -> bool:
+    htmx = request.htmx
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+
+def _directory_response(request, *, kind: str, html: str, has_filters: bool):
+    if kind == "page":
+        response = render(
+            request, "members/directory.html", {"main": html, "has_filters": has_filters}
+        )
+    else:  # a fragment, or a whole page as a visitor sees it
+        response = HttpResponse(html)
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _cache_kind(request, fragment: bool) -> str:
+    """What of the response can be kept: the fragment; the whole page for a visitor with no
+    message waiting (it then has nothing personal: no name, no CSRF token); else the main block
+    (the header, with the viewer's links and messages, is drawn afresh)."""
+    if fragment:
+        return "fragment"
+    if not request.user.is_authenticated and not len(get_messages(request)):
+        return "whole"
+    return "page"
+
+
 def directory(request):
-    """Member organisations: search, filters, "near a postcode", pages of 20."""
-    terms = selectors.taxonomy()
+    """Member organisations: search, filters, "near a postcode", pages of 20.
+
+    What it renders for a query is cached until any organisation or the taxonomy changes
+    (``members.cache``); coordinators always get a fresh page."""
+    fragment = _is_fragment(request)
+    coordinator = is_coordinator(request.user)
+    version = None if coordinator else directory_cache.data_version()
+    cache_key = None
+    kind = _cache_kind(request, fragment)
+    if version is not None:
+        cache_key = directory_cache.key(
+            request,
+            version=version,
+            kind=kind,
+            member=is_member(request.user),
+            htmx=bool(request.htmx),
+        )
+        hit = directory_cache.get(cache_key)
+        if hit is not None and isinstance(hit[0], SafeString):
+            html, has_filters = hit
+            return _directory_response(request, kind=kind, html=html, has_filters=has_filters)
+
+    terms = selectors.taxonomy(version=version)
     form = DirectoryFilterForm(request.GET, taxonomy=terms)
     filters = form.valid_filters()
     found = selectors.organisations_directory(viewer=request.user, filters=filters, terms=terms)
@@ -124,20 +182,34 @@ def directory(request):
         "form": form,
         "form_id": FILTERS_FORM_ID,
         "page": page,
-        "count": found.queryset.count(),
+        "count": selectors.count_up_to(found.queryset, COUNT_LIMIT),
+        "count_limit": COUNT_LIMIT,
+        "count_limit_text": number_format(COUNT_LIMIT, force_grouping=True),
         "filters": filters,
         "chips": _chips(request, form, filters, terms),
         "near": found.near,
         "list_kind": "organisations",
-        "can_export": is_coordinator(request.user),
+        "can_export": coordinator,
         "export_query": export_query.urlencode(),
+        # A fragment brings the form out of band too (see ``_respond``).
+        "refresh_form": fragment,
     }
-    return _respond(
-        request,
-        template="members/directory.html",
-        partial="members/_partials/directory_results.html",
-        context=context,
+    template = (
+        "members/_partials/directory_results.html"
+        if fragment
+        else "members/_partials/directory_main.html"
     )
+    html = render_to_string(template, context, request=request)
+    has_filters = bool(filters)
+    if kind == "whole":
+        response = _directory_response(request, kind="page", html=html, has_filters=has_filters)
+        html = SafeString(response.content.decode(response.charset))
+    else:
+        response = _directory_response(request, kind=kind, html=html, has_filters=has_filters)
+    # A page that asked for a CSRF token has something personal in it: never keep that.
+    if cache_key is not None and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        directory_cache.put(cache_key, (html, has_filters))
+    return response
 
 
 @member_required
