@@ -335,6 +335,9 @@ LOGGING = {
 GROUPS_REPLY_DOMAIN = env.str("GROUPS_REPLY_DOMAIN", default="reply.example.org")
 # Hold a new member's first post in every group for a host to approve.
 GROUPS_HOLD_FIRST_POSTS = env.bool("GROUPS_HOLD_FIRST_POSTS", default=False)
+# Posts (threads and replies) and reports one person may make: count/period, comma-separated.
+GROUPS_RATE_LIMIT_POSTS = env.str("GROUPS_RATE_LIMIT_POSTS", default="6/m,60/h")
+GROUPS_RATE_LIMIT_REPORTS = env.str("GROUPS_RATE_LIMIT_REPORTS", default="10/h")
 # Members' files that must never be served straight from MEDIA_URL (resources, attachments).
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
 LEARNING_FILES_ROOT = PRIVATE_FILES_ROOT / "learning"

@@ -1,7 +1,8 @@
 """Attachments to posts: pictures (JPEG, PNG, GIF, WebP, checked by decoding them) and
 documents (PDF, Word, Excel, PowerPoint, OpenDocument, plain text and CSV, checked by their
 contents, not their names). Files are served only through ``groups.views.attachment``, which
-checks that the person may read the thread."""
+checks that the person may read the thread. Pictures are stored as a fresh copy re-encoded from
+their pixels (``members.images.picture_from_upload``): no EXIF, GPS position or comments survive."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from members.images import validate_image
+from members.images import picture_from_upload, validate_image
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -44,7 +45,14 @@ def validate_attachment(upload) -> None:
     suffix = _suffix(upload)
     name = _name(upload)
     if suffix in IMAGE_TYPES:
-        validate_image(upload)
+        try:
+            validate_image(upload)
+        except ValidationError as error:
+            # Name the file: a post can carry several.
+            raise ValidationError(
+                "%(name)s: %(problem)s", code=error.code,
+                params={"name": name, "problem": " ".join(error.messages)},
+            ) from None  # fmt: skip
         return
     wrong = ValidationError(
         _("%(name)s is not a valid %(kind)s file.") % {"name": name, "kind": suffix[1:].upper()},
@@ -101,4 +109,26 @@ def describe(upload) -> dict:
         "name": _name(upload),
         "content_type": types.get(suffix, "application/octet-stream"),
         "is_image": suffix in IMAGE_TYPES,
+    }
+
+
+PICTURE_MAX_SIDE = 2000
+
+
+def prepare(upload) -> dict:
+    """What to store for a validated upload: documents as sent; pictures re-encoded without
+    metadata (and no larger than 2,000 pixels a side), their name and type following the new
+    file (a PNG or GIF becomes a PNG, a JPEG stays a JPEG)."""
+    info = describe(upload)
+    if not info["is_image"]:
+        return {**info, "file": upload, "size": upload.size}
+    picture = picture_from_upload(upload, max_side=PICTURE_MAX_SIDE)
+    suffix = PurePath(picture.name).suffix
+    stem = PurePath(info["name"]).stem[: 200 - len(suffix)] or "picture"
+    return {
+        **info,
+        "file": picture,
+        "name": stem + suffix,
+        "content_type": IMAGE_TYPES[suffix],
+        "size": picture.size,
     }

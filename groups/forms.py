@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TermsField
-from groups.attachments import MAX_FILES, validate_attachment
+from groups.attachments import MAX_FILES, prepare, validate_attachment
 from groups.models import Frequency, GroupKind, ThreadKind
 
 MARKDOWN_HINT = _(
@@ -20,7 +20,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Up to five files, each checked by its contents (``groups.attachments``)."""
+    """Up to five files, each checked by its contents (``groups.attachments``); cleans to
+    what ``groups.attachments.prepare`` makes of them (pictures without metadata)."""
 
     widget = MultipleFileInput
 
@@ -36,7 +37,8 @@ class AttachmentsField(forms.FileField):
                 errors.extend(error.messages)
         if errors:
             raise ValidationError(errors)
-        return files
+        # Re-encode pictures now, outside the service's transaction (it can take a moment).
+        return [prepare(upload) for upload in files]
 
 
 class ThreadForm(forms.Form):

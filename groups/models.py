@@ -100,7 +100,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="groups_membership_unique")
         ]
-        indexes = [models.Index(fields=["group", "status", "email_frequency"])]
+        indexes = [
+            models.Index(fields=["group", "status", "email_frequency"]),
+            # A group page's hosts, among thousands of members.
+            models.Index(fields=["group", "role", "status"], name="groups_memb_group_role"),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.group}"
@@ -184,7 +188,12 @@ class Thread(models.Model):
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-pk"]
-        indexes = [models.Index(fields=["group", "-is_pinned", "-last_activity_at", "-id"])]
+        indexes = [
+            models.Index(fields=["group", "-is_pinned", "-last_activity_at", "-id"]),
+            # A group page's latest resources; the threads active in a digest's window.
+            models.Index(fields=["group", "kind", "-created_at"], name="groups_thread_group_kind"),
+            models.Index(fields=["last_activity_at"], name="groups_thread_activity"),
+        ]
 
     def __str__(self):
         return self.title

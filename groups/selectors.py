@@ -3,11 +3,14 @@ queries however many threads or replies there are."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from core import search
@@ -76,9 +79,12 @@ def groups_listed_for(user) -> list[Group]:
 
 
 def visible_threads(user, group: Group | None = None) -> QuerySet:
-    threads = Thread.objects.filter(group__in=readable_groups(user))
-    if group is not None:
-        threads = threads.filter(group=group)
+    if group is None:
+        threads = Thread.objects.filter(group__in=readable_groups(user))
+    elif perms.can_read(user, group):  # the same rule as readable_groups, without a subquery
+        threads = Thread.objects.filter(group=group)
+    else:
+        return Thread.objects.none()
     if group is None or not perms.can_moderate(user, group):
         threads = threads.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
     return threads.select_related("author", "group")
@@ -239,69 +245,133 @@ class Digest:
     groups: list
 
 
-def _digest_group_ids(user, frequency: str) -> list[int]:
-    ids = list(
-        Membership.objects.filter(
-            user=user, status=MembershipStatus.ACTIVE, email_frequency=frequency
-        ).values_list("group_id", flat=True)
-    )
+DIGEST_MAX_THREADS = 200  # per digest: the newest activity first
+DIGEST_LAST_REPLIES = 3  # per thread: the latest replies in the window, the rest counted
+
+
+def _digest_subscriptions(users: list, frequency: str) -> dict[int, list[int]]:
+    """For each person, the groups whose ``frequency`` digest they chose (three queries for
+    everyone). An active membership makes a group readable (``readable_groups``), and every
+    member reads the network-wide space, so these are all groups the person may read now."""
+    pks = [u.pk for u in users]
+    chosen: dict[int, list[int]] = {pk: [] for pk in pks}
+    for user_pk, group_pk in Membership.objects.filter(
+        user_id__in=pks, status=MembershipStatus.ACTIVE, email_frequency=frequency
+    ).values_list("user_id", "group_id"):
+        chosen[user_pk].append(group_pk)
     network = Group.objects.filter(is_network_wide=True).values_list("pk", flat=True).first()
     if network:
-        row = PersonSettings.objects.filter(user=user).first()
-        if (row.network_frequency if row else Frequency.WEEKLY) == frequency:
-            ids.append(network)
-    return ids
+        own = dict(
+            PersonSettings.objects.filter(user_id__in=pks).values_list(
+                "user_id", "network_frequency"
+            )
+        )
+        for pk in pks:
+            if own.get(pk, Frequency.WEEKLY) == frequency:
+                chosen[pk].append(network)
+    return chosen
 
 
-def digest_for(*, user_pk: int, frequency: str, since: datetime, until: datetime) -> Digest | None:
-    """One person's digest: by group, newest activity first; short posts in full; only
-    groups the person can read now; ``groups`` is empty when nothing happened."""
-    user = get_user_model().objects.filter(pk=user_pk).first()
-    if user is None or not is_member(user):
-        return None
-    group_ids = _digest_group_ids(user, frequency)
-    readable = readable_groups(user).filter(pk__in=group_ids)
+def _digest_threads(group_ids, since: datetime, until: datetime) -> dict[int, list]:
+    """Each group's news in the window, newest activity first, as ``DigestThread`` items
+    shared by every digest that includes the group (two queries for all groups)."""
     threads = list(
         Thread.objects.filter(
-            group__in=readable,
+            group_id__in=group_ids,
             is_hidden=False,
             is_held=False,
             last_activity_at__gte=since,
             last_activity_at__lt=until,
         )
         .select_related("group", "author")
-        .order_by("-last_activity_at", "-pk")[:200]
+        .order_by("-last_activity_at", "-pk")
     )
-    replies_by_thread: dict[int, list] = {}
-    for reply in (
-        Reply.objects.filter(
-            thread__in=[t.pk for t in threads],
-            is_hidden=False,
-            is_held=False,
-            created_at__gte=since,
-            created_at__lt=until,
+    if not threads:
+        return {}
+    in_window = Reply.objects.filter(
+        thread_id__in=[t.pk for t in threads],
+        is_hidden=False,
+        is_held=False,
+        created_at__gte=since,
+        created_at__lt=until,
+    )
+    counts = dict(
+        in_window.order_by()
+        .values("thread_id")
+        .annotate(n=Count("pk"))
+        .values_list("thread_id", "n")
+    )
+    latest: dict[int, list] = {}
+    if counts:
+        newest_first = Window(
+            RowNumber(),
+            partition_by=[F("thread_id")],
+            order_by=[F("created_at").desc(), F("pk").desc()],
         )
-        .select_related("author")
-        .order_by("created_at", "pk")
-    ):
-        replies_by_thread.setdefault(reply.thread_id, []).append(reply)
-    by_group: dict[int, DigestGroup] = {}
+        for reply in (
+            in_window.filter(thread_id__in=list(counts))
+            .annotate(position=newest_first)
+            .filter(position__lte=DIGEST_LAST_REPLIES)
+            .select_related("author")
+            .order_by("created_at", "pk")
+        ):
+            latest.setdefault(reply.thread_id, []).append(reply)
+    by_group: dict[int, list] = {}
     for thread in threads:
-        replies = replies_by_thread.get(thread.pk, [])
+        replies = latest.get(thread.pk, [])
         is_new = since <= thread.created_at < until
         if not is_new and not replies:
             continue
-        entry = by_group.setdefault(thread.group_id, DigestGroup(group=thread.group, threads=[]))
-        entry.threads.append(
+        by_group.setdefault(thread.group_id, []).append(
             DigestThread(
                 thread=thread,
                 is_new=is_new,
-                replies=replies[-3:],
-                more_replies=max(0, len(replies) - 3),
+                replies=replies,
+                more_replies=max(0, counts.get(thread.pk, 0) - len(replies)),
             )
         )
-    return Digest(
-        user=user, frequency=frequency, since=since, until=until, groups=list(by_group.values())
+    return by_group
+
+
+def digests_for(*, user_pks, frequency: str, since: datetime, until: datetime) -> dict[int, Digest]:
+    """Many people's digests at once, in a fixed number of queries however many people,
+    groups, threads or replies: by group, newest activity first; short posts in full; only
+    groups each person can read now. People who are no longer members get none; a digest's
+    ``groups`` is empty when nothing happened."""
+    users = [u for u in get_user_model().objects.filter(pk__in=list(user_pks)) if is_member(u)]
+    if not users:
+        return {}
+    chosen = _digest_subscriptions(users, frequency)
+    news = _digest_threads({g for ids in chosen.values() for g in ids}, since, until)
+
+    def newest_first(item):
+        return (item.thread.last_activity_at, item.thread.pk)
+
+    digests = {}
+    for user in users:
+        lists = [news[g] for g in chosen[user.pk] if g in news]
+        merged = heapq.merge(*lists, key=newest_first, reverse=True)
+        by_group: dict[int, DigestGroup] = {}
+        for item in itertools.islice(merged, DIGEST_MAX_THREADS):
+            thread = item.thread
+            entry = by_group.setdefault(
+                thread.group_id, DigestGroup(group=thread.group, threads=[])
+            )
+            entry.threads.append(item)
+        digests[user.pk] = Digest(
+            user=user,
+            frequency=frequency,
+            since=since,
+            until=until,
+            groups=list(by_group.values()),
+        )
+    return digests
+
+
+def digest_for(*, user_pk: int, frequency: str, since: datetime, until: datetime) -> Digest | None:
+    """One person's digest (see ``digests_for``); ``None`` if they are not a member."""
+    return digests_for(user_pks=[user_pk], frequency=frequency, since=since, until=until).get(
+        user_pk
     )
 
 
@@ -424,3 +494,13 @@ def group_events_choices(group: Group | None):
     if group is not None:
         upcoming = upcoming | Event.objects.filter(discussion_groups=group)
     return Event.objects.filter(pk__in=upcoming.values("pk")).order_by("starts_at")
+
+
+def digests_enabled(user) -> bool:
+    """Whether any group (or the person's defaults) sends them a daily or weekly digest.
+    Shown as "group digests" in the newsletter's preference centre."""
+    digest = (Frequency.DAILY, Frequency.WEEKLY)
+    row = PersonSettings.objects.filter(user=user).first()
+    if row is None or row.default_frequency in digest or row.network_frequency in digest:
+        return True
+    return Membership.objects.filter(user=user, email_frequency__in=digest).exists()

@@ -5,6 +5,7 @@ Moderation actions write an audit entry (``groups.<thing>.<verb>``)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -13,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import search
 from core.audit import audit_log
@@ -236,30 +238,209 @@ def group_save(*, actor, group: Group | None = None, data: dict) -> Group:
 # --- Threads and replies --------------------------------------------------------------------
 
 MENTION_RE = re.compile(r"(?<![\w@])@([^\W\d_][\w'-]*(?:[ ][^\W\d_][\w'-]*)?)")
+MAX_MENTION_NAMES = 500
 
 
-def mentioned_users(text: str):
-    """People named as ``@Firstname`` or ``@Firstname Lastname`` (by full name, one query)."""
+def _mention_names(text: str) -> set[str]:
+    """Lower-cased names a text may mention: ``@Ann`` gives "ann"; ``@Ann Example`` gives
+    "ann" and "ann example"."""
     candidates = set()
     for match in MENTION_RE.finditer(text or ""):
         words = match.group(1).split(" ")
         candidates.add(words[0].lower())
         if len(words) > 1:
             candidates.add(" ".join(words).lower())
-    if not candidates:
-        return []
+    return candidates
+
+
+def mention_people(texts) -> dict:
+    """The people named with @ in ``texts``, by lower-cased full name (one query). A name
+    that several people share names nobody."""
+    candidates = set()
+    for text in texts:
+        candidates |= _mention_names(text)
+    return _people_named(sorted(candidates)[:MAX_MENTION_NAMES])
+
+
+def _people_named(names) -> dict:
+    if not names:
+        return {}
     from django.db.models.functions import Lower
 
     users = (
         get_user_model()
         .objects.annotate(name_lower=Lower("full_name"))
-        .filter(name_lower__in=list(candidates)[:20], is_active=True)
+        .filter(name_lower__in=list(names), is_active=True)
     )
-    # A single first name that matches several people names nobody.
     by_name: dict[str, list] = {}
     for user in users:
         by_name.setdefault(user.name_lower, []).append(user)
-    return [people[0] for people in by_name.values() if len(people) == 1]
+    return {name: people[0] for name, people in by_name.items() if len(people) == 1}
+
+
+def mentioned_users(text: str):
+    """People named as ``@Firstname`` or ``@Firstname Lastname`` (by full name, one query;
+    at most 20 names a post)."""
+    return list(_people_named(sorted(_mention_names(text))[:20]).values())
+
+
+def mention_links(viewer, people: dict, *, absolute: bool = False) -> dict[str, str]:
+    """Of ``people`` (from :func:`mention_people`), the page address of each one whose page
+    ``viewer`` may see (their privacy choice); the others stay plain text. No queries."""
+    from django.urls import reverse
+
+    from core.email import absolute_url
+    from members.selectors.directory import can_view_person
+
+    links = {}
+    for name, person in people.items():
+        if can_view_person(viewer, person):
+            url = reverse("members:person", kwargs={"pk": person.pk})
+            links[name] = absolute_url(url) if absolute else url
+    return links
+
+
+_TAG_RE = re.compile(r"(<[^>]*>)")
+_NO_LINKS_IN = {"a", "code", "pre"}
+
+
+def link_mentions(html: str, links: dict[str, str]) -> str:
+    """``html`` (sanitised by ``core.markdown.render_markdown``) with each ``@Name`` in
+    ``links`` made a link to that person's page; text in links and code is left alone. The
+    result is sanitised again, so a mistake here can never let markup through."""
+    import html as htmlmod
+
+    import nh3
+    from django.utils.safestring import mark_safe
+
+    from core.markdown import ALLOWED_TAGS
+
+    if not links or "@" not in html:
+        return html
+
+    def replace(match):
+        words = match.group(1).split(" ")
+        full, first = " ".join(words).lower(), words[0].lower()
+        if full in links:
+            name, rest = match.group(1), ""
+        elif first in links:
+            name, rest = words[0], match.group(1)[len(words[0]) :]
+        else:
+            return htmlmod.escape(match.group(0), quote=False)
+        url = links[name.lower()]
+        return f'<a href="{htmlmod.escape(url)}">@{htmlmod.escape(name, quote=False)}</a>' + (
+            htmlmod.escape(rest, quote=False)
+        )
+
+    out, inside = [], 0
+    for part in _TAG_RE.split(str(html)):
+        if part.startswith("<"):
+            tag = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if tag and tag.group(1).lower() in _NO_LINKS_IN:
+                inside += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif inside or "@" not in part:
+            out.append(part)
+        else:
+            text = htmlmod.unescape(part)
+            pieces, last = [], 0
+            for match in MENTION_RE.finditer(text):
+                pieces.append(htmlmod.escape(text[last : match.start()], quote=False))
+                pieces.append(replace(match))
+                last = match.end()
+            pieces.append(htmlmod.escape(text[last:], quote=False))
+            out.append("".join(pieces))
+    cleaned = nh3.clean(
+        "".join(out),
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer ugc",
+    )
+    return mark_safe(cleaned)  # noqa: S308
+
+
+def render_post(text: str, links: dict[str, str]) -> str:
+    """A post's safe HTML, with visible @mentions linked (see :func:`mention_links`)."""
+    from core.markdown import render_markdown
+
+    return link_mentions(render_markdown(text), links)
+
+
+# --- Rate limits ----------------------------------------------------------------------------
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class RateLimited(GroupError):
+    """Too many posts or reports in a short time; ``str(error)`` says how long to wait."""
+
+
+def parse_rate(text: str) -> list[tuple[int, int]]:
+    """``"6/m,60/h"`` → ``[(6, 60), (60, 3600)]``: at most N in each period (``s``, ``m``,
+    ``h``, ``d``, optionally with a number: ``10/5m``). An empty text means no limit."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    limits = []
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        match = re.fullmatch(r"(\d+)/(\d*)([smhd])", item)
+        if not match:
+            raise ImproperlyConfigured(f"Not a rate limit: {item!r} (e.g. 6/m or 60/h)")
+        limits.append((int(match[1]), int(match[2] or 1) * RATE_PERIODS[match[3]]))
+    return limits
+
+
+def _period_text(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            if unit == "day":
+                return ngettext("a day", "%(n)s days", n) % {"n": n}
+            if unit == "hour":
+                return ngettext("an hour", "%(n)s hours", n) % {"n": n}
+            return ngettext("a minute", "%(n)s minutes", n) % {"n": n}
+    return _("%(n)s seconds") % {"n": seconds}
+
+
+def _check_rate(user, setting: str, default: str, count_since, message) -> None:
+    """Raise ``RateLimited`` when ``count_since(start)`` has reached a limit. Counted in the
+    database, so the limit holds however many web processes there are. Coordinators are
+    never limited."""
+    from django.conf import settings
+
+    from core.permissions import is_coordinator
+
+    if is_coordinator(user):
+        return
+    now = timezone.now()
+    for count, seconds in parse_rate(getattr(settings, setting, default)):
+        if count_since(now - timedelta(seconds=seconds)) >= count:
+            raise RateLimited(message(count) % {"count": count, "period": _period_text(seconds)})
+
+
+def _check_post_rate(user) -> None:
+    _check_rate(
+        user, "GROUPS_RATE_LIMIT_POSTS", "6/m,60/h",
+        lambda since: Thread.objects.filter(author=user, created_at__gte=since).count()
+        + Reply.objects.filter(author=user, created_at__gte=since).count(),
+        lambda n: ngettext(
+            "You have posted %(count)s time in %(period)s, which is as many as we allow. "
+            "Please wait a little and try again: what you wrote is still here.",
+            "You have posted %(count)s times in %(period)s, which is as many as we allow. "
+            "Please wait a little and try again: what you wrote is still here.", n),
+    )  # fmt: skip
+
+
+def _check_report_rate(user) -> None:
+    _check_rate(
+        user, "GROUPS_RATE_LIMIT_REPORTS", "10/h",
+        lambda since: Report.objects.filter(reporter=user, created_at__gte=since).count(),
+        lambda n: ngettext(
+            "You have sent %(count)s report in %(period)s, which is as many as we allow. "
+            "Please wait a little and try again, or contact a coordinator.",
+            "You have sent %(count)s reports in %(period)s, which is as many as we allow. "
+            "Please wait a little and try again, or contact a coordinator.", n),
+    )  # fmt: skip
 
 
 def _needs_hold(user, group: Group) -> bool:
@@ -276,17 +457,19 @@ def _needs_hold(user, group: Group) -> bool:
 
 
 def _save_attachments(thread: Thread, reply: Reply | None, files) -> None:
-    from groups.attachments import describe
+    from groups.attachments import prepare
 
     for upload in files or ():
-        info = describe(upload)
+        # Uploads, or what the form already made of them; pictures are stored as a
+        # re-encoded copy without EXIF or GPS data either way.
+        info = upload if isinstance(upload, dict) else prepare(upload)
         Attachment.objects.create(
             thread=thread,
             reply=reply,
-            file=upload,
+            file=info["file"],
             original_name=info["name"],
             content_type=info["content_type"],
-            size=upload.size,
+            size=info["size"],
             is_image=info["is_image"],
         )
 
@@ -310,9 +493,11 @@ def thread_create(
     resource_url: str = "",
     attachments=(),
 ) -> Thread:
-    """Start a thread. Held for approval when the group holds a new member's first post."""
+    """Start a thread. Held for approval when the group holds a new member's first post.
+    Raises ``RateLimited`` past ``GROUPS_RATE_LIMIT_POSTS``."""
     if not perms.can_post(author, group):
         raise GroupError(_("Join the group to start a thread."))
+    _check_post_rate(author)
     thread = Thread.objects.create(
         group=group,
         author=author,
@@ -351,10 +536,12 @@ def reply_create(
     attachments=(),
     via_email: bool = False,
 ) -> Reply:
-    """Reply to a thread, quoting another reply if chosen; notifies by task after commit."""
+    """Reply to a thread, quoting another reply if chosen; notifies by task after commit.
+    Raises ``RateLimited`` past ``GROUPS_RATE_LIMIT_POSTS``."""
     thread = Thread.objects.select_for_update().select_related("group").get(pk=thread.pk)
     if not perms.can_post(author, thread.group):
         raise GroupError(_("Join the group to reply."))
+    _check_post_rate(author)
     if thread.is_locked and not perms.can_moderate(author, thread.group):
         raise GroupError(_("This thread is locked: no more replies."))
     if thread.is_hidden or thread.is_held:
@@ -469,6 +656,9 @@ def _resolve_reports(actor, reports) -> None:
 
 @transaction.atomic
 def report_create(*, reporter, thread: Thread, reply: Reply | None, reason: str) -> Report:
+    """Report a post to its group's hosts. Raises ``RateLimited`` past
+    ``GROUPS_RATE_LIMIT_REPORTS``."""
+    _check_report_rate(reporter)
     return Report.objects.create(reporter=reporter, thread=thread, reply=reply, reason=reason)
 
 
@@ -643,3 +833,19 @@ def cohort_learning_share(*, actor, group: Group, title: str, summary: str, body
         actor=actor, action="groups.cohort.share_learning", target=group, resource=resource.pk
     )
     return resource
+
+
+@transaction.atomic
+def digests_set(*, user, enabled: bool) -> None:
+    """Turn the person's group digests off (daily and weekly become "no emails") or back on
+    (groups and defaults set to "no emails" become weekly); "every post" is left alone.
+    Used by the newsletter's preference centre."""
+    old, new = (Frequency.NONE, Frequency.WEEKLY) if enabled else (None, Frequency.NONE)
+    digest = (Frequency.DAILY, Frequency.WEEKLY)
+    rows = Membership.objects.filter(user=user)
+    rows.filter(email_frequency__in=[old] if old else digest).update(email_frequency=new)
+    row = person_settings(user)
+    for name in ("default_frequency", "network_frequency"):
+        if getattr(row, name) in ([old] if old else digest):
+            setattr(row, name, new)
+    row.save(update_fields=["default_frequency", "network_frequency"])

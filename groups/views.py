@@ -1,5 +1,8 @@
 """Group pages. Each view checks permission (``groups.permissions``), parses its form, calls one
-service or selector, and renders or redirects. Everything works as plain HTML forms."""
+service or selector, and renders or redirects. Everything works as plain HTML forms; for an htmx
+request the same view answers with only the fragment that changed (``_partials/``): a reply
+appended in place, join and leave, the report form under a post, a moderation queue row, the
+next page of a group's threads."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from core.markdown import render_markdown
 from core.pagination import paginate_keyset_request
@@ -62,6 +68,25 @@ def _fail(request, error):
     messages.error(request, str(error))
 
 
+def _htmx(request) -> bool:
+    """An htmx request for a fragment (not a boosted page load or a history restore)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _fragment(request, template: str, context: dict, status: int = 200):
+    """Render ``template``; the same URL answers with a page or a fragment, so caches are
+    told to keep them apart."""
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _rate_limited_status(request, error) -> int:
+    # htmx swaps only 2xx answers; a plain form post hears 429 Too Many Requests.
+    return 429 if isinstance(error, services.RateLimited) and not _htmx(request) else 200
+
+
 # --- Groups ---------------------------------------------------------------------------------
 
 
@@ -88,19 +113,41 @@ def group_detail(request, slug):
         page = paginate_keyset_request(
             request, selectors.group_threads(request.user, group), ordering=THREAD_ORDERING
         )
-    return render(
+        if _htmx(request) and request.htmx.target == "threads":
+            # "More threads": the next page's threads, appended to the list.
+            return _fragment(request, "groups/_partials/thread_page.html", {"page": page})
+    return _fragment(
         request,
         "groups/detail.html",
         {
-            "group": group,
+            **_membership_context(request, group),
             "page": page,
             "can_read": can_read,
-            "membership": perms.membership_for(request.user, group),
-            "is_group_member": perms.is_group_member(request.user, group),
-            "can_moderate": perms.can_moderate(request.user, group),
             "purpose_html": render_markdown(group.purpose),
             **selectors.group_sidebar(group),
         },
+    )
+
+
+def _membership_context(request, group) -> dict:
+    return {
+        "group": group,
+        "membership": perms.membership_for(request.user, group),
+        "is_group_member": perms.is_group_member(request.user, group),
+        "can_moderate": perms.can_moderate(request.user, group),
+    }
+
+
+def _membership_changed(request, group, could_read: bool, fallback: str):
+    """After join or leave: htmx swaps the buttons in place, unless what the person may read
+    has changed (a closed or private group), when the whole page must load again."""
+    if not _htmx(request):
+        return redirect(fallback)
+    group.__dict__.pop("_membership_cache", None)
+    if perms.can_read(request.user, group) != could_read:
+        return HttpResponseClientRedirect(fallback)
+    return _fragment(
+        request, "groups/_partials/membership.html", _membership_context(request, group)
     )
 
 
@@ -143,6 +190,7 @@ def group_edit(request, slug):
 @require_POST
 def group_join(request, slug):
     group = _group(request, slug)
+    could_read = perms.can_read(request.user, group)
     try:
         membership = services.group_join(user=request.user, group=group)
     except services.GroupError as error:
@@ -152,16 +200,17 @@ def group_join(request, slug):
             messages.success(request, _("You have joined %(group)s.") % {"group": group.name})
         else:
             messages.success(request, _("You have asked to join. A host will reply soon."))
-    return redirect(group)
+    return _membership_changed(request, group, could_read, group.get_absolute_url())
 
 
 @member_required
 @require_POST
 def group_leave(request, slug):
     group = _group(request, slug)
+    could_read = perms.can_read(request.user, group)
     services.group_leave(user=request.user, group=group)
     messages.success(request, _("You have left %(group)s.") % {"group": group.name})
-    return redirect("groups:list")
+    return _membership_changed(request, group, could_read, reverse("groups:list"))
 
 
 @member_required
@@ -254,7 +303,12 @@ def thread_new(request, slug):
                 attachments=data["attachments"],
             )  # fmt: skip
         except services.GroupError as error:
-            _fail(request, error)
+            # Too many posts, or no longer a member: say so above the form, keep the text.
+            form.add_error(None, str(error))
+            return render(
+                request, "groups/thread_form.html", {"form": form, "group": group},
+                status=_rate_limited_status(request, error),
+            )  # fmt: skip
         else:
             if thread.is_held:
                 messages.success(request, _("Thank you. A host will check your first post soon."))
@@ -267,7 +321,6 @@ def thread_new(request, slug):
 @member_required
 def thread_detail(request, pk):
     thread = _thread(request, pk)
-    group = thread.group
     page = paginate_keyset_request(
         request, selectors.thread_replies(request.user, thread), ordering=REPLY_ORDERING,
         per_page=REPLIES_PER_PAGE,
@@ -283,32 +336,48 @@ def thread_detail(request, pk):
                 "quote": quoted.pk,
                 "body": "> " + quoted.body.replace("\n", "\n> ") + "\n\n",
             }
-    for reply in page:
-        reply.html = render_markdown(reply.body)
-    return render(
+    replies = list(page)
+    links = services.mention_links(
+        request.user, services.mention_people([thread.body, *(r.body for r in replies)])
+    )
+    for reply in replies:
+        reply.html = services.render_post(reply.body, links)
+    return _fragment(
         request,
         "groups/thread.html",
         {
-            "thread": thread,
-            "group": group,
+            **_thread_context(request, thread),
             "page": page,
-            "body_html": render_markdown(thread.body),
+            "body_html": services.render_post(thread.body, links),
             "attachments": selectors.thread_attachments(thread),
             "reply_form": forms.ReplyForm(initial=initial),
-            "can_post": perms.can_post(request.user, group)
-            and (not thread.is_locked or perms.can_moderate(request.user, group)),
-            "can_moderate": perms.can_moderate(request.user, group),
-            "can_accept": thread.kind == "question"
-            and (thread.author_id == request.user.pk or perms.can_moderate(request.user, group)),
+            # Replies are added in place only where the newest ones are shown.
+            "live_replies": not page.has_next,
         },
     )
+
+
+def _thread_context(request, thread) -> dict:
+    group = thread.group
+    return {
+        "thread": thread,
+        "group": group,
+        "can_post": perms.can_post(request.user, group)
+        and (not thread.is_locked or perms.can_moderate(request.user, group)),
+        "can_moderate": perms.can_moderate(request.user, group),
+        "can_accept": thread.kind == "question"
+        and (thread.author_id == request.user.pk or perms.can_moderate(request.user, group)),
+    }
 
 
 @member_required
 @require_POST
 def reply_new(request, pk):
+    """Post a reply. Without JavaScript: redirect to it (or the form again, with what was
+    typed and what is wrong). With htmx: a fresh form, the reply appended to the list."""
     thread = _thread(request, pk)
     form = forms.ReplyForm(request.POST, request.FILES or None)
+    status = 200
     if form.is_valid():
         quoted = None
         if form.cleaned_data.get("quote"):
@@ -319,18 +388,34 @@ def reply_new(request, pk):
                 attachments=form.cleaned_data["attachments"],
             )  # fmt: skip
         except services.GroupError as error:
-            _fail(request, error)
-            return redirect(thread)
-        if reply.is_held:
-            messages.success(request, _("Thank you. A host will check your first post soon."))
+            form.add_error(None, str(error))
+            status = _rate_limited_status(request, error)
         else:
-            messages.success(request, _("Your reply is posted."))
-        return redirect(reply)
+            if reply.is_held:
+                messages.success(request, _("Thank you. A host will check your first post soon."))
+            else:
+                messages.success(request, _("Your reply is posted."))
+            if not _htmx(request):
+                return redirect(reply)
+            thread.refresh_from_db(fields=["reply_count"])
+            links = services.mention_links(request.user, services.mention_people([reply.body]))
+            reply.html = services.render_post(reply.body, links)
+            return _fragment(
+                request, "groups/_partials/reply_posted.html",
+                {**_thread_context(request, thread), "reply": reply, "live": True,
+                 "reply_form": forms.ReplyForm()},
+            )  # fmt: skip
+    if _htmx(request):
+        return _fragment(
+            request, "groups/_partials/reply_form.html",
+            {**_thread_context(request, thread), "reply_form": form, "live": True},
+        )  # fmt: skip
     return render(
         request,
         "groups/form_page.html",
         {"form": form, "title": _("Reply to %(title)s") % {"title": thread.title}, "back": thread,
          "button": _("Post reply"), "multipart": True},
+        status=status,
     )  # fmt: skip
 
 
@@ -393,6 +478,8 @@ def thread_moderate(request, pk):
         )
     except services.GroupError as error:
         raise PermissionDenied(str(error)) from None
+    if row := _queue_row(request, request.POST.get("action", "")):
+        return row
     messages.success(request, _("Done."))
     if request.POST.get("next") == "queue":
         return redirect("groups:queue")
@@ -430,23 +517,66 @@ def reply_moderate(request, pk):
         )
     except services.GroupError as error:
         raise PermissionDenied(str(error)) from None
+    if row := _queue_row(request, request.POST.get("action", "")):
+        return row
     messages.success(request, _("Done."))
     if request.POST.get("next") == "queue":
         return redirect("groups:queue")
     return redirect(reply.thread)
 
 
+def _queue_row(request, action: str, pk=None):
+    """For htmx from the moderation queue: the report's row, saying what was just done."""
+    pk = pk or request.POST.get("report", "")
+    if not _htmx(request) or not str(pk).isdigit():
+        return None
+    report = (
+        Report.objects.select_related("thread__group", "thread__author", "reply__author")
+        .filter(pk=int(pk))
+        .first()
+    )
+    if report is None or not perms.can_moderate(request.user, report.thread.group):
+        return None
+    done = {
+        "hide": _("The post is hidden."),
+        "restore": _("The post is shown again."),
+        "dismiss": _("The report is dismissed."),
+    }.get(action, _("Done."))
+    return _fragment(
+        request, "groups/_partials/queue_report.html", {"report": report, "done": done}
+    )
+
+
 def _report(request, thread, reply):
-    form = forms.ReportForm(_posted(request))
+    """The report form: a page of its own, or (htmx) in place under the post."""
+    slot = f"report-reply-{reply.pk}" if reply else f"report-thread-{thread.pk}"
+    form = forms.ReportForm(_posted(request), prefix=slot)
+    status = 200
     if form.is_valid():
-        services.report_create(
-            reporter=request.user, thread=thread, reply=reply, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, _("Thank you. A host will look at this post."))
-        return redirect(thread)
+        try:
+            services.report_create(
+                reporter=request.user, thread=thread, reply=reply,
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except services.RateLimited as error:
+            form.add_error(None, str(error))
+            status = _rate_limited_status(request, error)
+        else:
+            if _htmx(request):
+                return _fragment(request, "groups/_partials/report_done.html", {})
+            messages.success(request, _("Thank you. A host will look at this post."))
+            return redirect(thread)
+    if _htmx(request):
+        if request.method == "GET":
+            form.fields["reason"].widget.attrs["autofocus"] = True
+        return _fragment(
+            request, "groups/_partials/report_form.html",
+            {"form": form, "report_url": request.path},
+        )  # fmt: skip
     return render(
         request, "groups/form_page.html",
         {"form": form, "title": _("Report a post"), "back": thread, "button": _("Send report")},
+        status=status,
     )  # fmt: skip
 
 
@@ -483,6 +613,8 @@ def report_dismiss(request, pk):
         services.report_dismiss(actor=request.user, report=report)
     except services.GroupError as error:
         raise PermissionDenied(str(error)) from None
+    if row := _queue_row(request, "dismiss", pk=report.pk):
+        return row
     messages.success(request, _("The report is dismissed."))
     return redirect("groups:queue")
 
@@ -500,7 +632,9 @@ def thread_search(request):
             selectors.threads_search(request.user, form.cleaned_data["q"]),
             ordering=("search_rank", "-last_activity_at", "pk"),
         )
-    return render(request, "groups/search.html", {"form": form, "page": page})
+    if _htmx(request) and request.htmx.target == "search-results":
+        return _fragment(request, "groups/_partials/search_results.html", {"page": page})
+    return _fragment(request, "groups/search.html", {"form": form, "page": page})
 
 
 @member_required

@@ -108,6 +108,21 @@ def photo_from_upload(upload) -> ContentFile:
     return ContentFile(out.getvalue(), name="photo.jpg")
 
 
+def picture_from_upload(upload, *, max_side: int = 2000) -> ContentFile:
+    """A copy of ``upload`` no wider or taller than ``max_side``, without metadata: a JPEG
+    stays a JPEG; other pictures become PNG (the first frame of an animation)."""
+    source = _open_checked(upload)
+    as_jpeg = source.format == "JPEG"
+    image = _first_frame_rgb(source, keep_alpha=not as_jpeg)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if as_jpeg:
+        _clean_copy(image).save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+        return ContentFile(out.getvalue(), name="picture.jpg")
+    _clean_copy(image).save(out, format="PNG", optimize=True)
+    return ContentFile(out.getvalue(), name="picture.png")
+
+
 def logo_from_upload(upload) -> ContentFile:
     """A PNG no wider or taller than 400 pixels (proportions and transparency kept)."""
     image = _first_frame_rgb(_open_checked(upload), keep_alpha=True)

@@ -128,7 +128,9 @@ def test_report_is_hidden_by_a_host_from_the_queue(signed_in):
     reply = services.reply_create(author=make_member(group), thread=thread, body="Rude words")
     reporter = make_member(group)
     client = signed_in(reporter)
-    client.post(f"/groups/replies/{reply.pk}/report/", {"reason": "Unkind"})
+    client.post(
+        f"/groups/replies/{reply.pk}/report/", {f"report-reply-{reply.pk}-reason": "Unkind"}
+    )
     assert Report.objects.get().reason == "Unkind"
     assert client.get("/groups/moderation/").status_code == 403
     client = signed_in(host)

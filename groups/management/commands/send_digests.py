@@ -1,15 +1,19 @@
 from datetime import timedelta
+from itertools import islice
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from groups.models import Frequency
 from groups.selectors import digest_recipients
-from groups.tasks import send_digest
+from groups.tasks import DIGEST_BATCH, send_digest
 
 
 class Command(BaseCommand):
-    help = "Queue the daily or weekly group digests (each person's once per period)."
+    help = (
+        "Queue the daily or weekly group digests (each person's once per period), in tasks of "
+        f"{DIGEST_BATCH} people that build their digests together."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--daily", action="store_true")
@@ -21,13 +25,15 @@ class Command(BaseCommand):
         frequency = Frequency.DAILY if daily else Frequency.WEEKLY
         until = timezone.now().replace(minute=0, second=0, microsecond=0)
         since = until - timedelta(days=1 if daily else 7)
-        queued = 0
-        for user_pk in digest_recipients(frequency=frequency, since=since, until=until):
+        people = tasks = 0
+        recipients = digest_recipients(frequency=frequency, since=since, until=until)
+        while batch := list(islice(recipients, DIGEST_BATCH)):
             send_digest.enqueue(
-                user_pk=user_pk,
+                user_pks=batch,
                 frequency=frequency,
                 since=since.isoformat(),
                 until=until.isoformat(),
             )
-            queued += 1
-        self.stdout.write(f"Queued {queued} {frequency} digests.")
+            people += len(batch)
+            tasks += 1
+        self.stdout.write(f"Queued {frequency} digests for {people} people in {tasks} tasks.")

@@ -1,0 +1,135 @@
+"""Group and thread pages cost a fixed number of queries however many threads or replies
+there are (issue 7: constant from 10 to 2,000 replies), on the first page and on later ones."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from groups.models import Attachment, Reply, Thread
+from groups.tests.factories import make_group, make_member, make_thread
+from members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _add_replies(thread, count, authors):
+    """``count`` more replies by several people, every tenth quoting the one before and some
+    hidden (bulk: the page must not care how they were made)."""
+    start = timezone.now() - timedelta(days=30)
+    before = thread.replies.count()
+    Reply.objects.bulk_create(
+        Reply(
+            thread=thread,
+            author=authors[i % len(authors)],
+            body=f"Reply {before + i} with **Markdown** and [a link](https://example.org/).",
+            created_at=start + timedelta(minutes=before + i),
+            is_hidden=(before + i) % 25 == 24,
+        )
+        for i in range(count)
+    )
+    pks = list(thread.replies.order_by("pk").values_list("pk", flat=True))
+    Reply.objects.bulk_update(
+        [Reply(pk=pk, quoted_id=pks[n - 1]) for n, pk in enumerate(pks) if n and n % 10 == 0],
+        ["quoted"],
+    )
+    Thread.objects.filter(pk=thread.pk).update(reply_count=len(pks))
+
+
+def _add_threads(group, count, authors):
+    start = timezone.now() - timedelta(days=60)
+    total = group.threads.count()
+    Thread.objects.bulk_create(
+        Thread(
+            group=group,
+            author=authors[i % len(authors)],
+            title=f"Thread {total + i}",
+            body="A *thread*.",
+            created_at=start + timedelta(minutes=total + i),
+            last_activity_at=start + timedelta(minutes=total + i),
+            is_pinned=(total + i) % 500 == 1,
+            is_hidden=(total + i) % 40 == 39,
+        )
+        for i in range(count)
+    )
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _next_url(client, url) -> str:
+    page = client.get(url).context["page"]
+    assert page.has_next
+    return page.next_url
+
+
+@pytest.fixture
+def reader(client):
+    group = make_group()
+    person = make_member(group)
+    client.force_login(person)
+    return group, person
+
+
+def test_thread_page_queries_do_not_grow_with_replies(client, reader, django_assert_num_queries):
+    group, person = reader
+    authors = [make_member(group) for _ in range(5)]
+    thread = make_thread(group, author=authors[0])
+    _add_replies(thread, 10, authors)
+    url = thread.get_absolute_url()
+    Attachment.objects.create(
+        thread=thread,
+        reply=thread.replies.first(),
+        file="groups/attachments/x",
+        original_name="notes.pdf",
+        content_type="application/pdf",
+        size=10,
+    )
+    small = _queries(client, url)
+
+    _add_replies(thread, 1990, [*authors, *(make_member(group) for _ in range(20))])
+    assert thread.replies.count() == 2000
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert "Reply 0 with" in response.content.decode()
+    later = _next_url(client, url)
+    with django_assert_num_queries(small):
+        response = client.get(later)
+    assert response.status_code == 200 and "Reply 60 with" in response.content.decode()
+
+
+def test_group_page_queries_do_not_grow_with_threads(client, reader, django_assert_num_queries):
+    group, person = reader
+    authors = [make_member(group) for _ in range(5)]
+    _add_threads(group, 10, authors)
+    url = group.get_absolute_url()
+    small = _queries(client, url)
+
+    _add_threads(group, 2990, [*authors, *(make_member(group) for _ in range(20))])
+    busy = make_thread(group, author=authors[1], title="The busiest thread")
+    _add_replies(busy, 2000, authors)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert "The busiest thread" in response.content.decode()
+    later = _next_url(client, url)
+    with django_assert_num_queries(small):
+        assert client.get(later).status_code == 200
+
+
+def test_a_host_sees_hidden_replies_at_the_same_cost(client, django_assert_num_queries):
+    host = UserFactory()
+    group = make_group(hosts=[host])
+    thread = make_thread(group, author=host)
+    client.force_login(host)
+    _add_replies(thread, 10, [host])
+    small = _queries(client, thread.get_absolute_url())
+    _add_replies(thread, 500, [host, make_member(group)])
+    with django_assert_num_queries(small):
+        response = client.get(thread.get_absolute_url())
+    assert "Reply 24 with" in response.content.decode()  # hidden, shown to its host
