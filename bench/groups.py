@@ -134,6 +134,7 @@ def seed(members: int, threads: int, replies: int) -> None:
         Thread,
         ThreadKind,
     )
+    from groups.services import post_html
 
     User = get_user_model()
     now = timezone.now()
@@ -196,6 +197,7 @@ def seed(members: int, threads: int, replies: int) -> None:
                     kind=kinds[i % len(kinds)],
                     title=f"Thread {i}: how do you reach people who live alone?",
                     body=BODY,
+                    body_html=post_html(BODY),
                     created_at=now - timedelta(days=2, hours=i + 1),
                     last_activity_at=now - timedelta(days=2, hours=i),
                     reply_count=i % 7,
@@ -211,6 +213,7 @@ def seed(members: int, threads: int, replies: int) -> None:
             author_id=pks[2],
             title="A long conversation: 2,000 replies",
             body=BODY,
+            body_html=post_html(BODY),
             created_at=start,
             last_activity_at=start + timedelta(minutes=replies),
             reply_count=replies,
@@ -221,6 +224,7 @@ def seed(members: int, threads: int, replies: int) -> None:
                     thread=long,
                     author_id=pks[2 + i % 300],
                     body=f"Reply {i}. " + BODY,
+                    body_html=post_html(f"Reply {i}. " + BODY),
                     created_at=start + timedelta(minutes=i + 1),
                 )
                 for i in range(replies)
@@ -248,6 +252,7 @@ def seed(members: int, threads: int, replies: int) -> None:
                         author_id=pks[(g * 7 + t) % len(pks)],
                         title=f"News {g}.{t}: a new lunch club",
                         body=BODY if t % 2 else BODY * 4,
+                        body_html=post_html(BODY if t % 2 else BODY * 4),
                         created_at=now - timedelta(hours=hours if t % 2 else 30),
                         last_activity_at=now - timedelta(hours=hours),
                     )
@@ -259,6 +264,7 @@ def seed(members: int, threads: int, replies: int) -> None:
                 thread=thread,
                 author_id=pks[(thread.pk * 13 + r) % len(pks)],
                 body=f"Reply {r}: " + (BODY if r % 3 else BODY * 4),
+                body_html=post_html(f"Reply {r}: " + (BODY if r % 3 else BODY * 4)),
                 created_at=thread.last_activity_at - timedelta(minutes=10 * (r + 1)),
             )
             for thread in news

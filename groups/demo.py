@@ -19,6 +19,7 @@ from groups.models import (
     Thread,
     ThreadKind,
 )
+from groups.services import post_html
 
 GROUPS = [
     ("network", "Network-wide space", "News, questions and introductions for every member.",
@@ -96,15 +97,16 @@ def seed(ctx):
             started = now - timedelta(days=rng.randint(1, 40), hours=rng.randint(0, 23))
             threads.append(
                 Thread(group=group, author=rng.choice(people), kind=kind, title=title, body=body,
-                       created_at=started, last_activity_at=started)
+                       body_html=post_html(body), created_at=started, last_activity_at=started)
             )  # fmt: skip
     threads = Thread.objects.bulk_create(threads)
     replies = []
     for thread in threads:
         count = rng.randint(0, 6)
         for i in range(count):
+            body = rng.choice(REPLIES)
             replies.append(
-                Reply(thread=thread, author=rng.choice(people), body=rng.choice(REPLIES),
+                Reply(thread=thread, author=rng.choice(people), body=body, body_html=post_html(body),
                       created_at=thread.created_at + timedelta(hours=3 * (i + 1)))
             )  # fmt: skip
         thread.reply_count = count

@@ -40,7 +40,9 @@ def post_email(*, user, post, thread, stream: str, mentioned: dict | None = None
         "thread_title": thread.title,
         "is_reply": is_reply,
         "body_text": post.body,
-        "body_html": render_post(post.body, mention_links(user, mentioned, absolute=True)),
+        "body_html": render_post(
+            post.body, mention_links(user, mentioned, absolute=True), post.body_html
+        ),
         "post_url": absolute_url(post.get_absolute_url()),
         "unsubscribe_url": url,
         "is_mention_stream": stream == MENTIONS_STREAM,

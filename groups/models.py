@@ -157,6 +157,9 @@ class Thread(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), max_length=20000)
+    # The body as safe HTML, rendered once when it is written (groups.services.post_html):
+    # pages of 2,000 replies must not run Markdown for every reply on every view.
+    body_html = models.TextField(blank=True, editable=False)
     event = models.ForeignKey(
         "events.Event",
         null=True,
@@ -211,6 +214,7 @@ class Reply(models.Model):
         related_name="group_replies",
     )
     body = models.TextField(_("reply"), max_length=20000)
+    body_html = models.TextField(blank=True, editable=False)  # as Thread.body_html
     quoted = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -360,11 +360,23 @@ def link_mentions(html: str, links: dict[str, str]) -> str:
     return mark_safe(cleaned)  # noqa: S308
 
 
-def render_post(text: str, links: dict[str, str]) -> str:
-    """A post's safe HTML, with visible @mentions linked (see :func:`mention_links`)."""
+def post_html(text: str) -> str:
+    """A post's Markdown as sanitised HTML, stored with the post when it is written."""
     from core.markdown import render_markdown
 
-    return link_mentions(render_markdown(text), links)
+    return str(render_markdown(text))
+
+
+def render_post(text: str, links: dict[str, str], html: str = "") -> str:
+    """A post's safe HTML, with visible @mentions linked (see :func:`mention_links`).
+    ``html`` is the post's stored ``body_html``; without it the text is rendered now."""
+    from django.utils.safestring import mark_safe
+
+    from core.markdown import render_markdown
+
+    # Stored HTML came out of the sanitiser when the post was written.
+    rendered = mark_safe(html) if html else render_markdown(text)  # noqa: S308
+    return link_mentions(rendered, links)
 
 
 # --- Rate limits ----------------------------------------------------------------------------
@@ -503,6 +515,7 @@ def thread_create(
         author=author,
         title=title,
         body=body,
+        body_html=post_html(body),
         kind=kind,
         event=event if kind == ThreadKind.EVENT else None,
         resource=resource if kind == ThreadKind.RESOURCE else None,
@@ -521,7 +534,8 @@ def thread_edit(*, user, thread: Thread, title: str, body: str) -> Thread:
     if not perms.can_edit_post(user, thread):
         raise GroupError(_("You can only edit your own posts."))
     thread.title, thread.body, thread.edited_at = title, body, timezone.now()
-    thread.save(update_fields=["title", "body", "edited_at"])
+    thread.body_html = post_html(body)
+    thread.save(update_fields=["title", "body", "body_html", "edited_at"])
     search.search_index_update(thread)
     return thread
 
@@ -552,6 +566,7 @@ def reply_create(
         thread=thread,
         author=author,
         body=body,
+        body_html=post_html(body),
         quoted=quoted,
         via_email=via_email,
         is_held=_needs_hold(author, thread.group),
@@ -575,7 +590,8 @@ def reply_edit(*, user, reply: Reply, body: str) -> Reply:
     if not perms.can_edit_post(user, reply):
         raise GroupError(_("You can only edit your own posts."))
     reply.body, reply.edited_at = body, timezone.now()
-    reply.save(update_fields=["body", "edited_at"])
+    reply.body_html = post_html(body)
+    reply.save(update_fields=["body", "body_html", "edited_at"])
     search.search_index_update(reply.thread)
     return reply
 

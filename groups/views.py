@@ -37,7 +37,7 @@ from groups.models import (
 
 THREAD_ORDERING = ("-is_pinned", "-last_activity_at", "-pk")
 REPLY_ORDERING = ("created_at", "pk")
-REPLIES_PER_PAGE = 50
+REPLIES_PER_PAGE = 25
 
 
 def _posted(request):
@@ -341,14 +341,14 @@ def thread_detail(request, pk):
         request.user, services.mention_people([thread.body, *(r.body for r in replies)])
     )
     for reply in replies:
-        reply.html = services.render_post(reply.body, links)
+        reply.html = services.render_post(reply.body, links, reply.body_html)
     return _fragment(
         request,
         "groups/thread.html",
         {
             **_thread_context(request, thread),
             "page": page,
-            "body_html": services.render_post(thread.body, links),
+            "body_html": services.render_post(thread.body, links, thread.body_html),
             "attachments": selectors.thread_attachments(thread),
             "reply_form": forms.ReplyForm(initial=initial),
             # Replies are added in place only where the newest ones are shown.
@@ -399,7 +399,7 @@ def reply_new(request, pk):
                 return redirect(reply)
             thread.refresh_from_db(fields=["reply_count"])
             links = services.mention_links(request.user, services.mention_people([reply.body]))
-            reply.html = services.render_post(reply.body, links)
+            reply.html = services.render_post(reply.body, links, reply.body_html)
             return _fragment(
                 request, "groups/_partials/reply_posted.html",
                 {**_thread_context(request, thread), "reply": reply, "live": True,
