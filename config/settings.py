@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "events",
     "learning",
     "groups",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -345,3 +346,15 @@ GROUPS_FILES_ROOT = PRIVATE_FILES_ROOT / "groups"
 # Let organisation admins publish resources without a coordinator's approval.
 LEARNING_TRUSTED_PUBLISH = env.bool("LEARNING_TRUSTED_PUBLISH", default=False)
 ADMINS = [("Coordinators", a) for a in env.list("ADMIN_EMAILS", default=[])]
+
+# --- Newsletter -----------------------------------------------------------------------------
+# Messages per minute across all workers (0: as fast as the mail server takes them).
+NEWSLETTER_RATE_PER_MINUTE = env.int("NEWSLETTER_RATE_PER_MINUTE", default=0)
+# Recipients a worker claims and sends over one connection at a time.
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+# Count clicks on links (per link, never per person) through a redirect. Off by default.
+NEWSLETTER_COUNT_CLICKS = env.bool("NEWSLETTER_COUNT_CLICKS", default=False)
+# The mailto: half of List-Unsubscribe; mail to it is read by the inbound webhook or command.
+NEWSLETTER_UNSUBSCRIBE_EMAIL = env.str(
+    "NEWSLETTER_UNSUBSCRIBE_EMAIL", default="unsubscribe@example.org"
+)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("resources/", include("learning.urls")),
     path("groups/", include("groups.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("django-admin/", admin.site.urls),
     # Email providers' webhooks (inbound replies to group emails, later bounces).
     path("anymail/", include("anymail.urls")),

@@ -29,11 +29,20 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx.update(context)
         send_message_on_commit(self.render_mail(template_prefix, email, ctx))
 
+    def confirm_email(self, request, email_address):
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:  # the newsletter follows a changed address
+            from newsletter.services.subscribers import member_email_confirmed
+
+            member_email_confirmed(user=email_address.user)
+        return confirmed
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         full_name = form.cleaned_data.get("full_name")
         if full_name:
             user.full_name = full_name
+        user.newsletter_opt_in = bool(form.cleaned_data.get("newsletter_opt_in"))
         if commit:
             user.save()
         return user

@@ -19,6 +19,7 @@ from members.models import (
     User,
     Visibility,
 )
+from newsletter.services.subscribers import JOIN_WORDING
 
 
 class SignupForm(AllauthSignupForm):
@@ -28,7 +29,8 @@ class SignupForm(AllauthSignupForm):
         help_text=_("As you would like other members to see it."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    field_order = ["full_name", "email", "password1", "password2"]
+    newsletter_opt_in = forms.BooleanField(label=JOIN_WORDING, required=False)
+    field_order = ["full_name", "email", "password1", "password2", "newsletter_opt_in"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from members.models import (
     Turnover,
     User,
 )
+from newsletter.services.subscribers import JOIN_WORDING
 
 
 def clean_postcode(value: str) -> str:
@@ -71,7 +72,7 @@ class PlainForm(forms.Form):
 class AccountFields(PlainForm):
     """The fields that create an account, dropped when the person is already signed in."""
 
-    account_fields = ("full_name", "job_title", "email", "password")
+    account_fields = ("full_name", "job_title", "email", "password", "newsletter_opt_in")
 
     full_name = forms.CharField(
         label=_("Your full name"),
@@ -101,6 +102,7 @@ class AccountFields(PlainForm):
         help_text=_("At least 10 characters. A few unrelated words make a good password."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    newsletter_opt_in = forms.BooleanField(label=JOIN_WORDING, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +142,7 @@ class AccountFields(PlainForm):
             email=data["email"],
             password=data["password"],
             job_title=data.get("job_title", ""),
+            newsletter_opt_in=data.get("newsletter_opt_in", False),
         )
 
 
@@ -274,7 +277,7 @@ class OrganisationApplicationForm(AccountFields):
 
 
 class IndividualApplicationForm(AccountFields):
-    account_fields = ("full_name", "email", "password")
+    account_fields = ("full_name", "email", "password", "newsletter_opt_in")
     why_join = forms.CharField(
         label=_("Why would you like to join?"),
         max_length=2000,
@@ -330,7 +333,7 @@ class InviteForm(PlainForm):
 class InvitationAccountForm(AccountFields):
     """A visitor accepting an invitation: the email address is the invited one."""
 
-    account_fields = ("full_name", "job_title", "password")
+    account_fields = ("full_name", "job_title", "password", "newsletter_opt_in")
 
     def __init__(self, *args, email: str = "", **kwargs):
         self.invited_email = email

@@ -270,6 +270,67 @@ EXPECTED = {
     "events:feedback_results": ({"pk": 999999}, signed_in_only(NOT_FOUND)),
     "events:host": ({"pk": 999999}, signed_in_only(NOT_FOUND)),
     "events:breakouts": ({"pk": 999999}, signed_in_only(NOT_FOUND)),
+    # --- newsletter: subscribing, confirming, preferences, unsubscribing ---
+    # (newsletter/urls_subscribers.py)
+    "newsletter:subscribe": ({}, everyone(OK)),
+    "newsletter:subscribe_done": ({}, everyone(OK)),
+    "newsletter:preferences_request": ({}, everyone(OK)),
+    "newsletter:my_preferences": ({}, signed_in_only()),
+    "newsletter:subscribers": ({}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: OK}),
+    # signed links from emails: no sign-in needed, a bad token is refused
+    "newsletter:confirm": ({"token": "not-a-real-token"}, everyone(NOT_FOUND)),
+    "newsletter:preferences": ({"token": "not-a-real-token"}, everyone(NOT_FOUND)),
+    "newsletter:unsubscribe": ({"token": "not-a-real-token"}, everyone(NOT_FOUND)),
+    # --- newsletter: composing issues (newsletter/urls_issues.py) ---
+    "newsletter:manage": ({}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: OK}),
+    # POST only: coordinators get 405 for a GET; issues and items that do not exist are 404
+    # (newsletter/tests/test_issues_views.py walks real ones as every role)
+    "newsletter:issue_new": ({}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: 405}),
+    "newsletter:issue": ({"pk": 999999}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND}),
+    "newsletter:issue_refresh": (
+        {"pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: 405},
+    ),
+    "newsletter:item_add": (
+        {"pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND},
+    ),
+    "newsletter:item_edit": (
+        {"pk": 999999, "item_pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND},
+    ),
+    "newsletter:item_include": (
+        {"pk": 999999, "item_pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: 405},
+    ),
+    "newsletter:item_move": (
+        {"pk": 999999, "item_pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: 405},
+    ),
+    "newsletter:issue_preview": (
+        {"pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND},
+    ),
+    "newsletter:issue_preview_html": (
+        {"pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND},
+    ),
+    # --- newsletter: sending, progress, clicks (newsletter/urls_sending.py) ---
+    # an issue that does not exist; newsletter/tests/test_sending.py posts to real ones
+    "newsletter:send_now": ({"pk": 999999}, everyone(405)),  # POST only
+    "newsletter:test_send": ({"pk": 999999}, everyone(405)),  # POST only
+    "newsletter:schedule": ({"pk": 999999}, everyone(405)),  # POST only
+    "newsletter:cancel_schedule": ({"pk": 999999}, everyone(405)),  # POST only
+    "newsletter:progress": (
+        {"pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: NOT_FOUND},
+    ),
+    "newsletter:click": ({"token": "not-a-real-token"}, everyone(NOT_FOUND)),
+    # --- newsletter: public archive and feed (newsletter/urls_archive.py) ---
+    "newsletter:archive": ({}, everyone(OK)),
+    "newsletter:feed": ({}, everyone(OK)),
+    # only sent issues are in the archive; drafts and unknown numbers are not found
+    "newsletter:archive_issue": ({"number": 999999}, everyone(NOT_FOUND)),
 }
 
 # Patterns deliberately not walked, with the reason.

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from core.audit import audit_log
 from members.models import MembershipStatus, User
+from newsletter.services.subscribers import member_subscription_start
 
 
 @transaction.atomic
@@ -22,6 +23,8 @@ def user_set_status(*, actor: User, user: User, status: str) -> User:
     previous = user.status
     user.status = status
     user.save(update_fields=["status"])
+    if status == MembershipStatus.ACTIVE:
+        member_subscription_start(user=user)
     audit_log(
         actor=actor, action="members.user.status", target=user, previous=previous, status=status
     )

@@ -40,6 +40,7 @@ from members.models import (
     OrganisationRole,
     User,
 )
+from newsletter.services.subscribers import member_subscription_start
 
 INVITATION_SALT = "members.invitation"
 INVITATION_MAX_AGE = 60 * 60 * 24 * 14  # two weeks
@@ -65,6 +66,7 @@ class NewAccount:
     email: str
     password: str = field(repr=False)  # never in logs or tracebacks
     job_title: str = ""
+    newsletter_opt_in: bool = True
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ def _create_account(account: NewAccount) -> User:
         full_name=account.full_name.strip(),
         job_title=account.job_title.strip(),
         status=MembershipStatus.PENDING,
+        newsletter_opt_in=account.newsletter_opt_in,
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     return user
@@ -345,6 +348,7 @@ def application_approve(*, actor: User, application: Application) -> Application
     if applicant.status != MembershipStatus.ACTIVE:
         applicant.status = MembershipStatus.ACTIVE
         applicant.save(update_fields=["status"])
+    member_subscription_start(user=applicant)
     organisation = application.organisation
     if organisation is not None:
         organisation.status = MembershipStatus.ACTIVE
@@ -489,6 +493,7 @@ def _activate_through_organisation(user: User, organisation: Organisation) -> No
     if organisation.is_listed and user.status in (MembershipStatus.PENDING, MembershipStatus.LEFT):
         user.status = MembershipStatus.ACTIVE
         user.save(update_fields=["status"])
+        member_subscription_start(user=user)
 
 
 @transaction.atomic
@@ -620,7 +625,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> OrganisationMemb
 
 @transaction.atomic
 def invitation_accept_with_new_account(
-    *, invitation: Invitation, full_name: str, password: str, job_title: str = ""
+    *,
+    invitation: Invitation,
+    full_name: str,
+    password: str,
+    job_title: str = "",
+    newsletter_opt_in: bool = True,
 ) -> User:
     """A visitor accepts by creating an account for the invited address. Opening the link
     proves they read that mailbox, so the address counts as confirmed."""
@@ -635,6 +645,7 @@ def invitation_accept_with_new_account(
         full_name=full_name.strip(),
         job_title=job_title.strip(),
         status=MembershipStatus.PENDING,
+        newsletter_opt_in=newsletter_opt_in,
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     _accept(invitation, user)

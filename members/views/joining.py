@@ -415,6 +415,7 @@ def invitation(request, token):
                     full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password"],
                     job_title=form.cleaned_data.get("job_title", ""),
+                    newsletter_opt_in=form.cleaned_data.get("newsletter_opt_in", False),
                 )
                 return _sign_in(request, new_user, reverse("joining:welcome"))
         except services.InvalidLink as error:
