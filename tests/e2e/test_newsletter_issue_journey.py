@@ -6,6 +6,7 @@ form posts. Every page (and the email inside the preview frames) passes axe-core
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings as django_settings
@@ -97,6 +98,34 @@ def test_compose_preview_and_publish_an_issue(new_page, live_server):
     page.get_by_label("Subject line").fill("Winter in the network")
     page.get_by_role("button", name="Save the subject and introduction").click()
     expect(page.get_by_text("The subject and introduction are saved.")).to_be_visible()
+    check_page(page)
+
+    # A notice of the coordinator's own: a mistake first, and nothing typed is lost.
+    page.get_by_role("link", name="Add your own item").first.click()
+    expect(heading(page)).to_have_text("Add your own item")
+    check_page(page)
+    page.get_by_label("Summary").fill("Our office is closed from 23 December.")
+    page.get_by_label("Link").fill("not a web address")
+    page.get_by_role("button", name="Add the item").click()
+    expect(page).to_have_title(re.compile("^Error: Add your own item"))
+    expect(page.get_by_text("Enter a title.").first).to_be_visible()
+    expect(page.get_by_text("Choose a section.").first).to_be_visible()
+    expect(page.get_by_label("Summary")).to_have_value("Our office is closed from 23 December.")
+    check_page(page)
+    page.get_by_label("Member news").check()
+    page.get_by_label("Title").fill("Christmas opening hours")
+    page.get_by_label("Link").fill("")
+    page.get_by_role("button", name="Add the item").click()
+    expect(page.get_by_text("Your item is added.")).to_be_visible()
+    expect(item(page, "Christmas opening hours")).to_be_visible()
+    check_page(page)
+    # ... and its words changed afterwards.
+    item(page, "Christmas opening hours").get_by_role("link", name="Edit the words").click()
+    expect(heading(page)).to_have_text("Edit an item")
+    check_page(page)
+    page.get_by_label("Title").fill("Christmas and New Year opening hours")
+    page.get_by_role("button", name="Save the item").click()
+    expect(item(page, "Christmas and New Year opening hours")).to_be_visible()
     check_page(page)
 
     # Preview on a phone: both frames hold the email, and the text version is below.
