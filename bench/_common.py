@@ -1,9 +1,7 @@
 """Shared pieces of the benchmarks: a separate database per benchmark, gunicorn serving the app,
 and a load generator in its own process (8 keep-alive connections, loopback only).
 
-Used by bench/groups.py; bench/directory.py has its own copies of the same functions
-(``load``, ``percentile``, ``run``, ``django_env``, ``free_port``, ``start_server``,
-``measure``, ``maintain``) and could import these instead. Not a benchmark itself: run with
+Used by bench/directory.py, bench/groups.py and bench/newsletter.py. Not a benchmark itself: run with
 no arguments (as ``make bench`` does, for every file here) it does nothing; with ``load`` it is
 the load generator (``python bench/_common.py load --base URL PATH...``) and prints JSON.
 """
@@ -27,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 BENCH_DIR = ROOT / "var" / "bench"
+ZIPF_S = 1.1  # popularity in a "zipf" load: the k-th most common path ~ 1 / k^s
 
 
 # --- The load generator (runs in its own process) ---------------------------------------------
@@ -39,9 +38,18 @@ def load(
     seconds: float,
     max_requests: int,
     headers: dict | None = None,
+    *,
+    order: str = "cycle",
+    unique: bool = False,
+    seed: int = 1,
 ):
-    """Hit ``paths`` (in turn) from ``concurrency`` threads, each with one keep-alive connection,
-    until ``seconds`` pass or ``max_requests`` are sent. Returns the latencies and errors."""
+    """Hit ``paths`` from ``concurrency`` threads, each with one keep-alive connection, until
+    ``seconds`` pass or ``max_requests`` are sent. ``order``: "cycle" (in turn, shared by all
+    threads), "random" (uniform) or "zipf" (the k-th path with weight 1/k^ZIPF_S). ``unique``
+    adds a never-repeated ignored parameter, so no response can come from a cache. Returns the
+    latencies and errors."""
+    import random
+
     parts = urlsplit(base)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("The benchmark only ever talks to loopback.")
@@ -51,17 +59,25 @@ def load(
     lock = threading.Lock()
     counter = iter(range(max_requests))
     deadline = time.monotonic() + seconds
+    weights = [1 / (k**ZIPF_S) for k in range(1, len(paths) + 1)] if order == "zipf" else None
 
-    def worker(offset: int):
+    def worker(number: int):
+        rng = random.Random(seed * 1000 + number)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         mine, bad = [], []
-        i = offset
         while time.monotonic() < deadline:
             with lock:
-                if next(counter, None) is None:
-                    break
-            path = paths[i % len(paths)]
-            i += 1
+                n = next(counter, None)
+            if n is None:
+                break
+            if order == "random":
+                path = rng.choice(paths)
+            elif order == "zipf":
+                path = rng.choices(paths, weights)[0]
+            else:
+                path = paths[n % len(paths)]
+            if unique:
+                path += ("&" if "?" in path else "?") + f"nocache={seed}-{n}"
             started = time.perf_counter()
             try:
                 conn.request("GET", path, headers=sent_headers)
@@ -216,6 +232,9 @@ def measure(
     seconds: float = 8,
     max_requests: int = 20000,
     headers: dict | None = None,
+    order: str = "cycle",
+    unique: bool = False,
+    seed: int = 1,
 ) -> dict:
     """Run the load generator in another process and summarise what it saw."""
     cmd = [
@@ -230,6 +249,11 @@ def measure(
         str(seconds),
         "--max-requests",
         str(max_requests),
+        "--order",
+        order,
+        "--seed",
+        str(seed),
+        *(["--unique"] if unique else []),
     ]
     for name, value in (headers or {}).items():
         cmd += ["--header", f"{name}: {value}"]
@@ -256,13 +280,26 @@ def main(argv=None) -> int:
     gen.add_argument("--seconds", type=float, default=8)
     gen.add_argument("--max-requests", type=int, default=20000)
     gen.add_argument("--header", action="append", default=[])
+    gen.add_argument("--order", default="cycle", choices=["cycle", "random", "zipf"])
+    gen.add_argument("--unique", action="store_true")
+    gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     if args.command is None:
         print("bench/_common.py holds the benchmarks' shared helpers; nothing to measure.")
         return 0
     headers = dict(h.split(": ", 1) for h in args.header)
-    result = load(args.base, args.paths, args.concurrency, args.seconds, args.max_requests, headers)
+    result = load(
+        args.base,
+        args.paths,
+        args.concurrency,
+        args.seconds,
+        args.max_requests,
+        headers,
+        order=args.order,
+        unique=args.unique,
+        seed=args.seed,
+    )
     print(json.dumps(result))
     return 0
 

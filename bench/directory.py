@@ -41,9 +41,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -51,10 +49,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-GUNICORN = str(Path(PYTHON).parent / "gunicorn")
-BENCH_DIR = ROOT / "var" / "bench"
+from _common import (
+    BENCH_DIR,
+    PYTHON,
+    django_env,
+    free_port,
+    maintain,
+    run,
+    start_server,
+)
+from _common import measure as _measure
+
 SQLITE_FILE = BENCH_DIR / "directory.sqlite3"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench")
 
@@ -64,114 +69,9 @@ LAST_PAGE_TARGET = 2.0
 
 POOL_SIZE = 200  # different queries of each kind
 WARM_POOL = 100  # of which the warm runs use this many
-ZIPF_S = 1.1  # popularity of the mixed run's queries: the k-th most common one ~ 1 / k^s
-
-
-# --- The load generator (runs in its own process) ---------------------------------------------
-
-
-def load(
-    base: str,
-    paths: list[str],
-    concurrency: int,
-    seconds: float,
-    max_requests: int,
-    *,
-    order: str = "cycle",
-    unique: bool = False,
-    seed: int = 1,
-):
-    """Hit ``paths`` from ``concurrency`` threads, each with one keep-alive connection, until
-    ``seconds`` pass or ``max_requests`` are sent. ``order``: "cycle" (in turn, shared by all
-    threads), "random" (uniform) or "zipf" (the k-th path with weight 1/k^ZIPF_S). ``unique``
-    adds a never-repeated ignored parameter, so no response can come from a cache. Returns the
-    latencies and errors."""
-    import random
-
-    parts = urlsplit(base)
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("The benchmark only ever talks to loopback.")
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    counter = iter(range(max_requests))
-    deadline = time.monotonic() + seconds
-    weights = [1 / (k**ZIPF_S) for k in range(1, len(paths) + 1)] if order == "zipf" else None
-
-    def worker(number: int):
-        rng = random.Random(seed * 1000 + number)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine, bad = [], []
-        while time.monotonic() < deadline:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                break
-            if order == "random":
-                path = rng.choice(paths)
-            elif order == "zipf":
-                path = rng.choices(paths, weights)[0]
-            else:
-                path = paths[n % len(paths)]
-            if unique:
-                path += ("&" if "?" in path else "?") + f"nocache={seed}-{n}"
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Host": "127.0.0.1"})
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    bad.append(f"{response.status} {path}")
-                if response.getheader("Connection", "").lower() == "close":
-                    conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                bad.append(f"{type(exc).__name__} {path}")
-                conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
-    return ordered[index]
 
 
 # --- Orchestration ------------------------------------------------------------------------------
-
-
-def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
-
-
-def django_env(database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(
-        DATABASE_URL=database_url,
-        DEBUG="false",
-        COALITION_TESTING="false",
-        TASKS_BACKEND="immediate",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def organisation_count(env: dict) -> int:
@@ -184,15 +84,6 @@ def organisation_count(env: dict) -> int:
     except subprocess.CalledProcessError:
         return -1
     return int(out.strip() or -1)
-
-
-def maintain(name: str, env: dict) -> None:
-    """Fresh planner statistics and (PostgreSQL) a visibility map for index-only scans, as a
-    maintained server has once autovacuum has run."""
-    statement = "ANALYZE" if name == "sqlite" else "VACUUM ANALYZE"
-    code = "import django; django.setup(); from django.db import connection; "
-    code += f"connection.cursor().execute({statement!r})"
-    run([PYTHON, "-c", code], env)
 
 
 def prepare(name: str, database_url: str, args) -> dict:
@@ -319,74 +210,16 @@ def page_urls(env: dict) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict, port: int, args) -> subprocess.Popen:
-    cmd = [
-        GUNICORN,
-        "config.wsgi",
-        "--workers",
-        "2",
-        "--worker-class",
-        args.worker_class,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-    ]
-    if args.worker_class == "gthread":
-        cmd += ["--threads", str(args.threads)]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def measure(
-    base: str, paths: list[str], args, seconds=None, *, order="cycle", unique=False, seed=1
-) -> dict:
-    """Run the load generator in another process and summarise what it saw."""
-    cmd = [
-        PYTHON,
-        __file__,
-        "load",
-        "--base",
+def measure(base: str, paths: list[str], args, seconds=None, **how) -> dict:
+    """``_common.measure`` with this run's concurrency, duration and request cap."""
+    return _measure(
         base,
-        "--concurrency",
-        str(args.concurrency),
-        "--seconds",
-        str(seconds or args.seconds),
-        "--max-requests",
-        str(args.max_requests),
-        "--order",
-        order,
-        "--seed",
-        str(seed),
-        *(["--unique"] if unique else []),
-        *paths,
-    ]
-    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-    lat = result["latencies"]
-    return {
-        "requests": len(lat),
-        "errors": result["errors"],
-        "rps": len(lat) / result["elapsed"] if result["elapsed"] else 0.0,
-        "p50": percentile(lat, 0.50),
-        "p95": percentile(lat, 0.95),
-        "p99": percentile(lat, 0.99),
-    }
+        paths,
+        concurrency=args.concurrency,
+        seconds=seconds or args.seconds,
+        max_requests=args.max_requests,
+        **how,
+    )
 
 
 def serve_all(base: str, paths: list[str]) -> None:
@@ -421,7 +254,7 @@ def bench_database(name: str, database_url: str, args) -> bool:
     random.Random(7).shuffle(everything)  # popularity (for Zipf) unrelated to kind
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(env, port, args)
+    server = start_server(env, port, worker_class=args.worker_class, threads=args.threads)
     long_lists = [
         (f"all (of {urls['all']['count']})", "/members/", f"/members/?{urls['all']['query']}"),
         (
@@ -531,16 +364,6 @@ def bench_database(name: str, database_url: str, args) -> bool:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command")
-    gen = sub.add_parser("load", help="(internal) the load generator process")
-    gen.add_argument("--base", required=True)
-    gen.add_argument("--concurrency", type=int, default=8)
-    gen.add_argument("--seconds", type=float, default=8)
-    gen.add_argument("--max-requests", type=int, default=20000)
-    gen.add_argument("--order", default="cycle", choices=["cycle", "random", "zipf"])
-    gen.add_argument("--unique", action="store_true")
-    gen.add_argument("--seed", type=int, default=1)
-    gen.add_argument("paths", nargs="+")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--orgs", type=int, default=50_000)
     parser.add_argument("--people", type=int, default=100_000)
@@ -551,20 +374,6 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--reuse", action="store_true", help="keep an already-seeded database")
     args = parser.parse_args(argv)
-
-    if args.command == "load":
-        result = load(
-            args.base,
-            args.paths,
-            args.concurrency,
-            args.seconds,
-            args.max_requests,
-            order=args.order,
-            unique=args.unique,
-            seed=args.seed,
-        )
-        print(json.dumps(result))
-        return 0
 
     ok = True
     # Static files are served by whitenoise from the collected, hashed copies when DEBUG is off.

@@ -30,16 +30,14 @@ import argparse
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-BENCH_DIR = ROOT / "var" / "bench"
+from _common import BENCH_DIR, PYTHON, ROOT, free_port, run
+
 SQLITE_FILE = BENCH_DIR / "newsletter.sqlite3"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench_newsletter"
@@ -106,17 +104,7 @@ class Sink:
         self.process.join(10)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- Database ----------------------------------------------------------------------------------
-
-
-def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
 
 
 def django_env(database_url: str, sink_port: int = 0, batch: int = 0) -> dict:
