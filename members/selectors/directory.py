@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 
 from core import geo, search
+from core.pagination import paginate_keyset_request
 from core.permissions import is_coordinator, is_member
 from members.models import (
     AffiliationStatus,
@@ -230,6 +231,16 @@ class DirectoryQuery:
     queryset: QuerySet
     ordering: tuple[str, ...]
     near: tuple[float, float] | None = None
+
+    def page(self, request, *, per_page: int):
+        """The page of the list that ``request``'s cursor points at (keyset pagination)."""
+        return paginate_keyset_request(
+            request, self.queryset, ordering=self.ordering, per_page=per_page
+        )
+
+    def count(self, limit: int) -> int:
+        """How many organisations match, counting no further than ``limit + 1``."""
+        return count_up_to(self.queryset, limit)
 
 
 def organisations_directory(

@@ -171,9 +171,7 @@ def directory(request):
     form = DirectoryFilterForm(request.GET, taxonomy=terms)
     filters = form.valid_filters()
     found = selectors.organisations_directory(viewer=request.user, filters=filters, terms=terms)
-    page = paginate_keyset_request(
-        request, found.queryset, ordering=found.ordering, per_page=PER_PAGE
-    )
+    page = found.page(request, per_page=PER_PAGE)
     selectors.attach_focus_areas(page.object_list, terms)
     _describe(page.object_list)
     export_query = request.GET.copy()
@@ -182,7 +180,7 @@ def directory(request):
         "form": form,
         "form_id": FILTERS_FORM_ID,
         "page": page,
-        "count": selectors.count_up_to(found.queryset, COUNT_LIMIT),
+        "count": found.count(COUNT_LIMIT),
         "count_limit": COUNT_LIMIT,
         "count_limit_text": number_format(COUNT_LIMIT, force_grouping=True),
         "filters": filters,
