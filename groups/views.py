@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.markdown import render_markdown
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, member_required
-from groups import forms, selectors, services
+from groups import forms, rendering, selectors, services
 from groups import permissions as perms
 from groups.models import (
     Attachment,
@@ -340,20 +340,34 @@ def thread_detail(request, pk):
     links = services.mention_links(
         request.user, services.mention_people([thread.body, *(r.body for r in replies)])
     )
+    context = _thread_context(request, thread)
+    renderer = _reply_renderer(request, context)
     for reply in replies:
         reply.html = services.render_post(reply.body, links, reply.body_html)
     return _fragment(
         request,
         "groups/thread.html",
         {
-            **_thread_context(request, thread),
+            **context,
             "page": page,
+            "replies_html": [renderer.render(reply) for reply in replies],
+            "thread_meta": rendering.post_meta(thread, renderer.words),
             "body_html": services.render_post(thread.body, links, thread.body_html),
-            "attachments": selectors.thread_attachments(thread),
+            "attachments_html": renderer.attachments(selectors.thread_attachments(thread)),
             "reply_form": forms.ReplyForm(initial=initial),
             # Replies are added in place only where the newest ones are shown.
             "live_replies": not page.has_next,
         },
+    )
+
+
+def _reply_renderer(request, context: dict) -> rendering.ReplyRenderer:
+    return rendering.ReplyRenderer(
+        request,
+        context["thread"],
+        can_post=context["can_post"],
+        can_moderate=context["can_moderate"],
+        can_accept=context["can_accept"],
     )
 
 
@@ -400,10 +414,11 @@ def reply_new(request, pk):
             thread.refresh_from_db(fields=["reply_count"])
             links = services.mention_links(request.user, services.mention_people([reply.body]))
             reply.html = services.render_post(reply.body, links, reply.body_html)
+            context = _thread_context(request, thread)
             return _fragment(
                 request, "groups/_partials/reply_posted.html",
-                {**_thread_context(request, thread), "reply": reply, "live": True,
-                 "reply_form": forms.ReplyForm()},
+                {**context, "reply_html": _reply_renderer(request, context).render(reply),
+                 "live": True, "reply_form": forms.ReplyForm()},
             )  # fmt: skip
     if _htmx(request):
         return _fragment(

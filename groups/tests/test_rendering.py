@@ -1,0 +1,113 @@
+"""The reply markup written by ``groups.rendering`` (the thread page's hot loop): what each
+viewer sees on a reply, escaped, and the same on the page and in the htmx fragment."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from groups import services
+from groups.models import Reply
+from groups.tests.factories import make_group, make_member, make_thread
+from members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+def reply_item(response, reply) -> BeautifulSoup:
+    soup = BeautifulSoup(response.content, "html.parser")
+    item = soup.select_one(f"#reply-{reply.pk}")
+    assert item is not None, f"reply {reply.pk} not on the page"
+    return item
+
+
+def actions(item) -> list[str]:
+    return [" ".join(li.get_text(" ").split()) for li in item.select(".post__actions > li")]
+
+
+@pytest.fixture
+def setting():
+    host = UserFactory(full_name="Hana Host")
+    group = make_group(hosts=[host])
+    author = make_member(group, UserFactory(full_name='Ann <script>alert("x")</script> Lee'))
+    thread = make_thread(group, kind="question")
+    first = services.reply_create(author=author, thread=thread, body="First **words**")
+    second = services.reply_create(
+        author=make_member(group), thread=thread, body="Agreed.", quoted=first
+    )
+    return host, group, author, thread, first, second
+
+
+def test_a_member_sees_quote_and_report_links_labelled_with_whose_reply(client, setting):
+    _host, group, author, thread, first, second = setting
+    viewer = make_member(group)
+    client.force_login(viewer)
+    item = reply_item(client.get(thread.get_absolute_url()), first)
+    # The author's name is text, never markup.
+    meta = item.select_one(".post__meta strong")
+    assert meta.get_text() == 'Ann <script>alert("x")</script> Lee'
+    assert item.select("script") == []
+    assert item.select_one(".prose strong").get_text() == "words"
+    assert actions(item) == [
+        'Quote the reply by Ann <script>alert("x")</script> Lee',
+        'Report the reply by Ann <script>alert("x")</script> Lee',
+    ]
+    assert item.select_one(f'a[href="?quote={first.pk}#reply-form"]')
+    report = item.select_one(f'a[hx-target="#report-reply-{first.pk}"]')
+    assert report["href"] == report["hx-get"] == f"/groups/replies/{first.pk}/report/"
+    assert item.select_one(f"#report-reply-{first.pk}.report-slot") is not None
+    # No moderation or accepting for a plain member.
+    assert item.select("form") == []
+    # The quoting reply shows who wrote what it quotes.
+    quote = reply_item(client.get(thread.get_absolute_url()), second).select_one("blockquote")
+    assert "wrote:" in quote.get_text() and "First **words**" in quote.get_text()
+
+
+def test_the_author_can_edit_and_the_asker_can_accept(client, setting):
+    _host, _group, author, thread, first, _second = setting
+    client.force_login(author)
+    item = reply_item(client.get(thread.get_absolute_url()), first)
+    assert item.select_one(f'a[href="/groups/replies/{first.pk}/edit/"]').get_text(" ").split() == [
+        "Edit",
+        "your",
+        "reply",
+    ]
+    client.force_login(thread.author)
+    item = reply_item(client.get(thread.get_absolute_url()), first)
+    form = item.select_one(f'form[action="/groups/replies/{first.pk}/accept/"]')
+    assert form["method"] == "post" and form.select_one("[name=csrfmiddlewaretoken]")["value"]
+    assert client.post(form["action"]).status_code == 302
+    item = reply_item(client.get(thread.get_absolute_url()), first)
+    assert "post--accepted" in item["class"]
+    assert item.select_one(".tag").get_text() == "Accepted answer"
+    assert not item.select(f'form[action="/groups/replies/{first.pk}/accept/"]')
+
+
+def test_hosts_get_hide_and_restore_and_see_hidden_replies_marked(client, setting):
+    host, _group, _author, thread, first, second = setting
+    client.force_login(host)
+    item = reply_item(client.get(thread.get_absolute_url()), first)
+    form = item.select_one(f'form[action="/groups/replies/{first.pk}/moderate/"]')
+    assert form.select_one("[name=csrfmiddlewaretoken]")["value"]
+    button = form.select_one("button[name=action]")
+    assert button["value"] == "hide" and button.get_text(" ").split()[0] == "Hide"
+    client.post(form["action"], {"action": "hide"})
+    page = client.get(thread.get_absolute_url())
+    item = reply_item(page, first)
+    assert item.select_one(".tag--warning").get_text() == "Hidden"
+    assert item.select_one("button[name=action]")["value"] == "restore"
+    # The quote of a hidden reply doesn't show its words, even to a host.
+    quote = reply_item(page, second).select_one("blockquote").get_text()
+    assert "A post that a host has hidden." in quote and "First" not in quote
+
+
+def test_the_htmx_fragment_carries_the_same_markup_as_the_page(client, setting):
+    _host, group, _author, thread, _first, _second = setting
+    viewer = make_member(group)
+    client.force_login(viewer)
+    response = client.post(f"/groups/threads/{thread.pk}/reply/", {"body": "In place"}, headers=HX)
+    reply = Reply.objects.latest("pk")
+    fragment = reply_item(response, reply)
+    page = reply_item(client.get(thread.get_absolute_url()), reply)
+    assert str(fragment) == str(page)
+    assert "Edit your reply" in " ".join(actions(page))
