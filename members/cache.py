@@ -59,9 +59,18 @@ _PG_TABLE = (
 _PG_FIRST_ROW = (
     "INSERT INTO members_directory_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING"
 )
+# Once per transaction: the new number is only seen at commit anyway, and a transaction that
+# writes thousands of statements (an import, ``seed_demo``) would otherwise update one row
+# thousands of times, each update walking the row versions the open transaction keeps alive
+# (quadratic). The marker is a transaction-local setting, so a rolled-back savepoint forgets it.
 _PG_FUNCTION_SQL = (
     "CREATE OR REPLACE FUNCTION members_directory_version_bump() RETURNS trigger "
-    f"LANGUAGE plpgsql AS $$ BEGIN {_BUMP}; RETURN NULL; END $$"
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    "IF current_setting('members.directory_bumped', true) IS DISTINCT FROM "
+    "txid_current()::text THEN "
+    f"{_BUMP}; "
+    "PERFORM set_config('members.directory_bumped', txid_current()::text, true); "
+    "END IF; RETURN NULL; END $$"
 )
 _PG_PRESENT = (
     "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s"

@@ -144,6 +144,32 @@ def test_every_watched_table_bumps_the_version():
     assert not changed()
 
 
+def test_a_transaction_of_many_writes_moves_the_version_once_it_commits():
+    from django.db import transaction
+
+    before = directory_cache.data_version()
+    with transaction.atomic():
+        orgs = [make_org(f"Club {n}") for n in range(5)]
+        for org in orgs:
+            org.description = "Changed"
+            org.save()
+        # A write in a savepoint that rolls back, then another write: still counted.
+        try:
+            with transaction.atomic():
+                orgs[0].focus_areas.add(*list(FocusArea.objects.all()[:1]))
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        orgs[1].audiences.add(*list(orgs[1].audiences.model.objects.all()[:1]))
+    after = directory_cache.data_version()
+    assert after > before
+    if connection.vendor == "postgresql":  # one bump per transaction, however many statements
+        assert after == before + 1
+    # The next transaction moves it again.
+    make_org("One more club")
+    assert directory_cache.data_version() > after
+
+
 def test_installing_again_changes_nothing():
     before = directory_cache.data_version()
     directory_cache.install()
