@@ -1,6 +1,6 @@
 from django import forms
 from django.forms.renderers import TemplatesSetting
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 
@@ -46,13 +46,13 @@ class FilterFormMixin:
             value = bound.value() or ""
             options = None
             if isinstance(bound.field, forms.ChoiceField):
-                options = format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>',
-                    (
-                        (choice, selected if str(choice) == str(value) else "", label)
+                chosen = str(value)
+                options = mark_safe(  # noqa: S308 - every value and label is escaped here
+                    "".join(
+                        f'<option value="{escape(choice)}"'
+                        f'{selected if str(choice) == chosen else ""}>{escape(label)}</option>'
                         for choice, label in bound.field.choices
-                    ),
+                    )
                 )
             described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
             if bound.errors:
