@@ -112,13 +112,38 @@ def group_sidebar(group: Group) -> dict:
     return {"events": list(upcoming), "resources": list(resources), "hosts": list(hosts)}
 
 
+REPLY_COLUMNS = (
+    "id",
+    "thread_id",
+    "author_id",
+    "body",
+    "body_html",
+    "quoted_id",
+    "created_at",
+    "edited_at",
+    "is_hidden",
+    "is_held",
+    "via_email",
+)
+QUOTED_COLUMNS = ("id", "author_id", "body", "is_hidden", "is_held")
+
+
 def thread_replies(user, thread: Thread) -> QuerySet:
     """Replies in order, with everything a reply needs on the page (a fixed query count)."""
     replies = Reply.objects.filter(thread=thread)
     if not perms.can_moderate(user, thread.group):
         replies = replies.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
-    return replies.select_related("author", "quoted", "quoted__author").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    # Only the columns a reply shows: a user row is some 30 columns, three per reply.
+    people = ("id", "full_name", "email")
+    return (
+        replies.select_related("author", "quoted", "quoted__author")
+        .only(
+            *REPLY_COLUMNS,
+            *(f"author__{name}" for name in people),
+            *(f"quoted__{name}" for name in QUOTED_COLUMNS),
+            *(f"quoted__author__{name}" for name in people),
+        )
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
 
 
