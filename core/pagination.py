@@ -25,7 +25,7 @@ import datetime
 import decimal
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from django.db.models.expressions import Expression
 
 __all__ = [
     "DEFAULT_PER_PAGE",
+    "Fetch",
     "KeysetPage",
     "paginate_keyset",
     "paginate_keyset_request",
@@ -44,6 +45,18 @@ __all__ = [
 DEFAULT_PER_PAGE = 20
 MAX_CURSOR_CHARS = 1000
 _SALT = "core.pagination.cursor"
+
+# How a page's rows are read: ``fetch(queryset, forward=..., values=..., limit=...)`` gets the
+# queryset already narrowed past the cursor and ordered in reading order, ``forward`` (False when
+# reading backwards from a "previous" cursor), the cursor's sort-key ``values`` (``None`` for the
+# first page) and how many rows to read; it returns those rows, exactly what
+# ``list(queryset[:limit])`` would. A caller that knows where the rows lie (e.g. only the
+# districts near a place) can read them more cheaply, but must return the same rows.
+Fetch = Callable[..., list]
+
+
+def _fetch_plainly(queryset: QuerySet, *, forward: bool, values, limit: int) -> list:
+    return list(queryset[:limit])
 
 
 @dataclass
@@ -247,6 +260,7 @@ def paginate_keyset(
     ordering: Sequence[str],
     cursor: str | None = None,
     per_page: int = DEFAULT_PER_PAGE,
+    fetch: Fetch | None = None,
 ) -> KeysetPage:
     """The page of ``queryset`` sorted by ``ordering`` that ``cursor`` points at (or the first).
 
@@ -255,7 +269,9 @@ def paginate_keyset(
     full page, which then shows the first page instead); the database seeks straight to the
     page, so the last page of a long list costs about what the first does. A missing, malformed,
     tampered or other-ordering cursor gives the first page; nothing here raises for a cursor.
+    ``fetch`` (see ``Fetch``) may change how the rows are read, never which rows they are.
     """
+    fetch = fetch or _fetch_plainly
     ordering = tuple(ordering)
     keys = _keys(ordering)
     per_page = max(1, int(per_page))
@@ -264,7 +280,12 @@ def paginate_keyset(
     values = _to_python(queryset, keys, decoded[2]) if decoded else None
 
     def first_page() -> KeysetPage:
-        rows = list(queryset.order_by(*_order(keys, reverse=False))[: per_page + 1])
+        rows = fetch(
+            queryset.order_by(*_order(keys, reverse=False)),
+            forward=True,
+            values=None,
+            limit=per_page + 1,
+        )
         return _page(rows[:per_page], 1, len(rows) > per_page, False)
 
     def _page(rows: list, number: int, has_next: bool, has_previous: bool) -> KeysetPage:
@@ -291,16 +312,22 @@ def paginate_keyset(
         return first_page()
     direction, number, _raw = decoded
     if direction == "next":
-        rows = list(
+        rows = fetch(
             queryset.filter(_seek(queryset, keys, values, forward=True)).order_by(
                 *_order(keys, reverse=False)
-            )[: per_page + 1]
+            ),
+            forward=True,
+            values=values,
+            limit=per_page + 1,
         )
         return _page(rows[:per_page], number, len(rows) > per_page, True)
-    rows = list(
+    rows = fetch(
         queryset.filter(_seek(queryset, keys, values, forward=False)).order_by(
             *_order(keys, reverse=True)
-        )[: per_page + 1]
+        ),
+        forward=False,
+        values=values,
+        limit=per_page + 1,
     )
     if len(rows) < per_page or number <= 1:
         return first_page()  # back at the start: show a full first page
@@ -314,12 +341,13 @@ def paginate_keyset_request(
     ordering: Sequence[str],
     per_page: int = DEFAULT_PER_PAGE,
     param: str = "cursor",
+    fetch: Fetch | None = None,
 ) -> KeysetPage:
     """``paginate_keyset`` with the cursor read from ``request.GET[param]``, and the page's
     ``next_url``/``previous_url`` set to this path with the other query parameters (search
     words, filters) kept and only ``param`` changed."""
     page = paginate_keyset(
-        queryset, ordering=ordering, cursor=request.GET.get(param), per_page=per_page
+        queryset, ordering=ordering, cursor=request.GET.get(param), per_page=per_page, fetch=fetch
     )
 
     def url(cursor: str | None) -> str | None:

@@ -14,13 +14,17 @@ Every list here is fetched in a bounded number of queries that does not grow wit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+import numpy as np
+from django.db import connections, router
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core import geo, search
 from core.pagination import paginate_keyset_request
 from core.permissions import is_coordinator, is_member
+from members import cache as directory_cache
 from members.models import (
     AffiliationStatus,
     Audience,
@@ -114,6 +118,9 @@ class Taxonomy:
     audiences: list[Audience]
     regions: list[Region]
     _by_slug: dict = field(default_factory=dict, repr=False)
+    # The directory data version these were loaded at (None: not known), so that the list's
+    # query can reuse other per-version summaries (``_near_groups``, ``_term_sizes``).
+    version: int | None = None
 
     @property
     def focus_by_id(self) -> dict:
@@ -144,6 +151,7 @@ def taxonomy(*, version: int | None = None) -> Taxonomy:
         focus_areas=list(FocusArea.objects.all()),
         audiences=list(Audience.objects.all()),
         regions=list(Region.objects.all()),
+        version=version,
     )
     if version is not None:
         _taxonomy_memo = (version, loaded)
@@ -224,23 +232,264 @@ def count_up_to(queryset: QuerySet, limit: int) -> int:
     return queryset.order_by().values("pk")[: limit + 1].count()
 
 
+# How many matches the directory counts at most (the view's COUNT_LIMIT): the list's queries
+# use the same capped count to choose how to read a page, so it is counted once.
+COUNT_CAP = 1000
+
+
 @dataclass
 class DirectoryQuery:
-    """A filtered list and the ordering to page it by (for ``core.pagination``)."""
+    """A filtered list and the ordering to page it by (for ``core.pagination``).
+
+    ``queryset.order_by(*ordering)`` is the whole list (the CSV export reads it so). ``page``
+    and ``count`` give the same rows in the same order; subclasses only choose cheaper ways to
+    read them for the kinds of list that would otherwise read every match (see below).
+    """
 
     queryset: QuerySet
     ordering: tuple[str, ...]
     near: tuple[float, float] | None = None
+    _counts: dict = field(default_factory=dict, init=False, repr=False)
 
     def page(self, request, *, per_page: int):
         """The page of the list that ``request``'s cursor points at (keyset pagination)."""
         return paginate_keyset_request(
-            request, self.queryset, ordering=self.ordering, per_page=per_page
+            request,
+            self.paged_queryset(per_page),
+            ordering=self.ordering,
+            per_page=per_page,
+            fetch=self.fetch,
         )
 
+    def paged_queryset(self, per_page: int) -> QuerySet:
+        return self.queryset
+
+    def fetch(self, queryset: QuerySet, *, forward: bool, values, limit: int) -> list:
+        return list(queryset[:limit])
+
     def count(self, limit: int) -> int:
-        """How many organisations match, counting no further than ``limit + 1``."""
-        return count_up_to(self.queryset, limit)
+        """How many organisations match, counting no further than ``limit + 1`` (counted once
+        per limit: a page may already have needed it)."""
+        if limit not in self._counts:
+            self._counts[limit] = count_up_to(self.counted_queryset(), limit)
+        return self._counts[limit]
+
+    def counted_queryset(self) -> QuerySet:
+        return self.queryset
+
+
+# --- Filters: read the rarest tag first when matches are few ----------------------------------
+
+_TAG_RELATIONS = (("focus", "focus_areas"), ("audience", "audiences"), ("region", "regions"))
+_term_sizes_memo: tuple[int, dict] | None = None
+
+
+def _term_sizes(version: int | None) -> dict:
+    """How many organisations have each focus area, audience and region, by ``(kind, pk)``: one
+    grouped query, kept per data ``version``. Only an estimate is needed (to choose which tag to
+    read first), so unlisted organisations count too."""
+    global _term_sizes_memo
+    memo = _term_sizes_memo
+    if version is not None and memo is not None and memo[0] == version:
+        return memo[1]
+    connection = connections[router.db_for_read(Organisation)]
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for kind, relation in _TAG_RELATIONS:
+        through = Organisation._meta.get_field(relation).remote_field.through
+        column = through._meta.get_field(relation_target_field(relation)).column
+        parts.append(
+            f"SELECT %s, {quote(column)}, COUNT(*) FROM {quote(through._meta.db_table)}"  # noqa: S608
+            f" GROUP BY {quote(column)}"
+        )
+        params.append(kind)
+    sizes: dict = {}
+    with connection.cursor() as cursor:
+        # Only the models' own table and column names are put into the SQL.
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk, n in cursor.fetchall():
+            sizes[(kind, pk)] = n
+    if version is not None:
+        _term_sizes_memo = (version, sizes)
+    return sizes
+
+
+def relation_target_field(relation: str) -> str:
+    """The through table's field that points at the tag ("focusarea", "audience", "region")."""
+    return Organisation._meta.get_field(relation).m2m_reverse_field_name()
+
+
+@dataclass
+class FilteredDirectoryQuery(DirectoryQuery):
+    """The list narrowed by tags (focus, audience, region), in name order.
+
+    Walking the name index and testing each organisation is quick when many match, but a
+    sparse combination would read every listed organisation to find a few (or none), and both
+    databases' planners expect matches to be spread evenly, so they walk it anyway. So the
+    matches' ids are first read from the rarest of the chosen tags' table (``counted``: one row
+    per match, stopping at the cap when matches are many). That gives the capped count, and
+    when there are no more than the cap, the page is sorted from just those ids; otherwise
+    matches are plentiful and the name walk finds a page soon.
+    """
+
+    counted: QuerySet | None = None  # organisation ids of the matches, from the rarest tag
+    plain: QuerySet | None = None  # the listed organisations before the tag filters
+    _ids: list | None = field(default=None, init=False, repr=False)
+
+    def _matches(self) -> list:
+        """Up to ``COUNT_CAP + 1`` ids of matching organisations (one query, kept)."""
+        if self._ids is None:
+            self._ids = list(
+                self.counted.order_by().values_list("organisation_id", flat=True)[: COUNT_CAP + 1]
+            )
+        return self._ids
+
+    def count(self, limit: int) -> int:
+        found = len(self._matches())
+        if found <= COUNT_CAP:  # every match is known
+            return min(found, limit + 1)
+        if limit + 1 <= found:
+            return limit + 1
+        return super().count(limit)
+
+    def paged_queryset(self, per_page: int) -> QuerySet:
+        ids = self._matches()
+        if len(ids) > COUNT_CAP:
+            return self.queryset  # plenty: the name order finds a page soon
+        return self.plain.filter(pk__in=ids)
+
+
+# --- Near a place: read only the districts around the page --------------------------------------
+
+_near_groups_memo: tuple[int, tuple] | None = None
+# Python's and the database's haversine agree to far better than this (km); the rings are
+# widened by it so that rounding never leaves out a row that belongs on a page.
+_RING_SLACK_KM = 1e-6
+
+
+def _near_groups(version: int | None) -> tuple:
+    """Listed organisations with coordinates, grouped by (outward code, latitude, longitude):
+    ``(outcodes, latitudes, longitudes, counts)`` (numpy arrays). Organisations take their
+    district's centroid, so some 3,000 groups stand for 50,000 organisations. One grouped query,
+    kept per data ``version`` (any write to organisations changes it)."""
+    global _near_groups_memo
+    memo = _near_groups_memo
+    if version is not None and memo is not None and memo[0] == version:
+        return memo[1]
+    rows = list(
+        Organisation.objects.filter(
+            status=MembershipStatus.ACTIVE, latitude__isnull=False, longitude__isnull=False
+        )
+        .order_by()
+        .values_list("outcode", "latitude", "longitude")
+        .annotate(n=Count("id"))
+    )
+    groups = (
+        np.array([row[0] for row in rows], dtype=object),
+        np.array([row[1] for row in rows], dtype=float),
+        np.array([row[2] for row in rows], dtype=float),
+        np.array([row[3] for row in rows], dtype=np.int64),
+    )
+    if version is not None:
+        _near_groups_memo = (version, groups)
+    return groups
+
+
+def _group_distances(lat: float, lon: float, lats, lons):
+    """``geo.haversine_km`` from ``(lat, lon)`` to every group at once."""
+    lat0, lon0 = math.radians(lat), math.radians(lon)
+    lat_r, lon_r = np.radians(lats), np.radians(lons)
+    h = (
+        np.sin((lat_r - lat0) / 2) ** 2
+        + math.cos(lat0) * np.cos(lat_r) * np.sin((lon_r - lon0) / 2) ** 2
+    )
+    return 2 * geo.EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+@dataclass
+class NearDirectoryQuery(DirectoryQuery):
+    """The list in distance order from ``near`` (then pk).
+
+    Sorting every organisation by a computed distance costs the same on every page and grows
+    with the directory. But organisations sit on about 3,000 district centroids, whose distances
+    Python sorts in well under a millisecond. A page then asks the database only for the
+    organisations in a *ring* of districts: from the cursor's distance out to the distance at
+    which enough organisations lie (in from it, going back). The query keeps the true distance
+    and the (distance, pk) order and cursor; the ring only adds ``outcode IN (...)`` and a
+    distance bound, so it returns exactly the rows the whole list has there. When the ring
+    holds too few rows after the other filters, it is widened (at most twice) and finally
+    dropped, so a page is never short.
+    """
+
+    narrowed: bool = False  # other filters or words besides the place
+    version: int | None = None
+    _sorted: tuple | None = field(default=None, init=False, repr=False)
+
+    def _groups_by_distance(self) -> tuple:
+        if self._sorted is None:
+            outcodes, lats, lons, counts = _near_groups(self.version)
+            distances = _group_distances(*self.near, lats, lons)
+            order = np.argsort(distances, kind="stable")
+            self._sorted = (distances[order], outcodes[order], np.cumsum(counts[order]))
+        return self._sorted
+
+    def _ring(self, *, forward: bool, edge: float | None, need: int) -> Q | None:
+        """The condition for the districts holding the next ``need`` listed organisations past
+        the cursor's distance ``edge``, or ``None`` when that is every district."""
+        distances, outcodes, cumulative = self._groups_by_distance()
+        size = len(distances)
+        if size == 0:
+            return None
+        before = lambda i: int(cumulative[i - 1]) if i > 0 else 0  # noqa: E731
+        if forward:
+            start = 0 if edge is None else int(np.searchsorted(distances, edge - _RING_SLACK_KM))
+            stop = int(np.searchsorted(cumulative, before(start) + need))  # holds `need`
+            if stop >= size:  # to the end of the list
+                if start == 0:
+                    return None
+                return Q(outcode__in=sorted(set(outcodes[start:].tolist())))
+            bound = float(distances[stop]) + _RING_SLACK_KM
+            stop = int(np.searchsorted(distances, bound + _RING_SLACK_KM, side="right"))
+            return Q(outcode__in=sorted(set(outcodes[start:stop].tolist())), distance_km__lte=bound)
+        stop = int(np.searchsorted(distances, edge + _RING_SLACK_KM, side="right"))
+        if stop == 0:
+            return Q(pk__in=[])
+        wanted = before(stop) - need  # the ring starts where fewer than this lie inside it
+        if wanted <= 0:
+            return Q(outcode__in=sorted(set(outcodes[:stop].tolist())))
+        start = int(np.searchsorted(cumulative, wanted, side="right"))
+        bound = float(distances[start]) - _RING_SLACK_KM
+        start = int(np.searchsorted(distances, bound - _RING_SLACK_KM))
+        return Q(outcode__in=sorted(set(outcodes[start:stop].tolist())), distance_km__gte=bound)
+
+    def fetch(self, queryset: QuerySet, *, forward: bool, values, limit: int) -> list:
+        need = limit
+        if self.narrowed:
+            matches = self.count(COUNT_CAP)
+            if matches <= COUNT_CAP:
+                return list(queryset[:limit])  # few matches: their distances are cheap
+            # More than COUNT_CAP of the listed organisations match: a ring holding this many
+            # listed ones holds a page's worth on average, if the matches are spread evenly.
+            cumulative = self._groups_by_distance()[2]
+            listed = int(cumulative[-1]) if len(cumulative) else 0
+            need = limit * max(1, math.ceil(listed / (COUNT_CAP + 1)))
+        edge = float(values[0]) if values else None
+        for _attempt in range(3):
+            ring = self._ring(forward=forward, edge=edge, need=need)
+            if ring is None:
+                break
+            rows = list(queryset.filter(ring)[:limit])
+            if len(rows) >= limit or not _bounded(ring):
+                return rows
+            need *= 8
+        return list(queryset[:limit])
+
+
+def _bounded(ring: Q) -> bool:
+    """Does the ring stop at a distance (so that rows may lie beyond it)?"""
+    return any(
+        isinstance(child, tuple) and child[0].startswith("distance_km") for child in ring.children
+    )
 
 
 def organisations_directory(
@@ -252,23 +501,27 @@ def organisations_directory(
     queryset = Organisation.objects.filter(status=MembershipStatus.ACTIVE)
     if not for_export:
         queryset = queryset.only(*DIRECTORY_COLUMNS)
-    for kind, relation in (
-        ("focus", "focus_areas"),
-        ("audience", "audiences"),
-        ("region", "regions"),
-    ):
+    chosen = []  # (kind, relation, term)
+    for kind, relation in _TAG_RELATIONS:
         term = terms.term(kind, filters.get(kind, ""))
         if term is not None:
-            # One value of an M2M: a plain join cannot duplicate rows.
-            queryset = queryset.filter(**{relation: term.pk})
+            chosen.append((kind, relation, term))
+    plain = queryset
+    for _kind, relation, term in chosen:
+        # Tested per organisation (an index probe), so any tag can be read first, or none.
+        queryset = queryset.filter(_has_tag(relation, term.pk))
     if filters.get("area"):
         queryset = queryset.filter(area_served=filters["area"])
+        plain = plain.filter(area_served=filters["area"])
     if filters.get("size"):
         queryset = queryset.filter(staff_size=filters["size"])
+        plain = plain.filter(staff_size=filters["size"])
     ordering: tuple[str, ...] = ("name", "pk")
+    narrowed = bool(chosen or filters.get("area") or filters.get("size"))
     if filters.get("q"):
         queryset = search.search_filter(queryset, filters["q"])
         ordering = ("search_rank", "name", "pk")
+        narrowed = True
     point = None
     if filters.get("near"):
         point = geo.centroid(filters["near"])
@@ -276,8 +529,54 @@ def organisations_directory(
             queryset = geo.annotate_distance(queryset, *point)
             ordering = ("distance_km", "pk")
     if for_export:
-        queryset = _with_tags(queryset)
+        return DirectoryQuery(queryset=_with_tags(queryset), ordering=ordering, near=point)
+    if point is not None:
+        version = terms.version if terms.version is not None else directory_cache.data_version()
+        return NearDirectoryQuery(
+            queryset=queryset, ordering=ordering, near=point, narrowed=narrowed, version=version
+        )
+    if chosen and not filters.get("q"):
+        version = terms.version if terms.version is not None else directory_cache.data_version()
+        sizes = _term_sizes(version)
+        _kind, relation, rarest = min(chosen, key=lambda c: sizes.get((c[0], c[2].pk), 0))
+        counted = _tag_members(relation, rarest.pk).filter(
+            organisation__status=MembershipStatus.ACTIVE,
+            **{
+                f"organisation__{column}": filters[name]
+                for name, column in (("area", "area_served"), ("size", "staff_size"))
+                if filters.get(name)
+            },
+        )
+        for _kind, other_relation, term in chosen:
+            if term is not rarest:
+                counted = counted.filter(_has_tag(other_relation, term.pk, outer="organisation_id"))
+        return FilteredDirectoryQuery(
+            queryset=queryset,
+            ordering=ordering,
+            counted=counted,
+            plain=plain,
+        )
     return DirectoryQuery(queryset=queryset, ordering=ordering, near=point)
+
+
+def _through(relation: str):
+    return Organisation._meta.get_field(relation).remote_field.through
+
+
+def _has_tag(relation: str, term_pk: int, *, outer: str = "pk") -> Exists:
+    through = _through(relation)
+    return Exists(
+        through.objects.filter(
+            organisation_id=OuterRef(outer), **{f"{relation_target_field(relation)}_id": term_pk}
+        )
+    )
+
+
+def _tag_members(relation: str, term_pk: int) -> QuerySet:
+    through = _through(relation)
+    return through.objects.filter(**{f"{relation_target_field(relation)}_id": term_pk}).values(
+        "organisation_id"
+    )
 
 
 def attach_focus_areas(organisations: list[Organisation], terms: Taxonomy) -> None:

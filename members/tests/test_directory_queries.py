@@ -1,0 +1,273 @@
+"""The directory's list queries: every page, forwards and back, holds exactly the rows of the
+whole list in its order, however the page is read (a ring of districts near a place, or the
+rarest tag first), and the number of queries does not grow with the data."""
+
+import random
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import geo, search
+from members.forms import DirectoryFilterForm
+from members.models import (
+    AreaServed,
+    Audience,
+    FocusArea,
+    MembershipStatus,
+    Organisation,
+    Region,
+)
+from members.selectors import directory as selectors
+
+DIRECTORY = "/members/"
+factory = RequestFactory()
+
+# Districts spread over the UK, some of them close together.
+DISTRICTS = sorted(geo._districts())[::40]
+
+
+def _build(rng: random.Random, *, count: int, tag_share: float = 0.15) -> list[Organisation]:
+    """``count`` organisations at random districts (several at the same one), a share of them
+    tagged, some not listed, one located but with an outward code that is no district."""
+    focus = FocusArea.objects.get(slug="dementia")
+    region = Region.objects.get(slug="wales")
+    audience = Audience.objects.get(slug="carers")
+    organisations = []
+    start = Organisation.objects.count()
+    for i in range(count):
+        place = geo.district(rng.choice(DISTRICTS))
+        outcode = place.outcode
+        if i == 0:
+            outcode = ""  # located, but not by a district we know
+        organisations.append(
+            Organisation(
+                name=f"Org {rng.randrange(1000):03d}",  # names repeat: pk breaks ties
+                slug=f"org-{start + i}",
+                status=rng.choice([MembershipStatus.ACTIVE] * 9 + [MembershipStatus.PENDING]),
+                outcode=outcode,
+                latitude=place.latitude,
+                longitude=place.longitude,
+                area_served=rng.choice([AreaServed.LOCAL, AreaServed.NATIONAL]),
+            )
+        )
+    organisations.append(  # listed but with no place: never in a distance list
+        Organisation(name="Nowhere", slug=f"nowhere-{start}", status=MembershipStatus.ACTIVE)
+    )
+    Organisation.objects.bulk_create(organisations)
+    created = list(Organisation.objects.filter(slug__in=[o.slug for o in organisations]))
+    for org in created:
+        if rng.random() < tag_share:
+            org.focus_areas.add(focus)
+        if rng.random() < 0.5:
+            org.regions.add(region)
+        if rng.random() < 0.6:
+            org.audiences.add(audience)
+    return created
+
+
+def _expected(*, near=None, focus=None, region=None, audience=None, area=None) -> list[int]:
+    """The whole list, worked out in Python from the database's rows."""
+    rows = Organisation.objects.filter(status=MembershipStatus.ACTIVE).prefetch_related(
+        "focus_areas", "regions", "audiences"
+    )
+    kept = []
+    for org in rows:
+        if focus and focus not in {t.slug for t in org.focus_areas.all()}:
+            continue
+        if region and region not in {t.slug for t in org.regions.all()}:
+            continue
+        if audience and audience not in {t.slug for t in org.audiences.all()}:
+            continue
+        if area and org.area_served != area:
+            continue
+        if near and org.latitude is None:
+            continue
+        kept.append(org)
+    if near:
+        origin = geo.centroid(near)
+        kept.sort(key=lambda o: (geo.haversine_km(origin, (o.latitude, o.longitude)), o.pk))
+    else:
+        kept.sort(key=lambda o: (o.name, o.pk))
+    return [o.pk for o in kept]
+
+
+def _page(url: str, per_page: int):
+    request = factory.get(url)
+    request.user = AnonymousUser()
+    terms = selectors.taxonomy()
+    filters = DirectoryFilterForm(request.GET, taxonomy=terms).valid_filters()
+    found = selectors.organisations_directory(viewer=request.user, filters=filters, terms=terms)
+    page = found.page(request, per_page=per_page)
+    return page, found
+
+
+def _walk(query: str, per_page: int) -> list[int]:
+    """Every page forwards by the real "Next" links, then back by the "Previous" links; checks
+    each page going back is the page seen going forwards; returns the rows in order."""
+    url = DIRECTORY + query
+    pages = []
+    while url:
+        page, _found = _page(url, per_page)
+        pages.append([o.pk for o in page])
+        url = page.next_url
+    for expected in reversed(pages[:-1]):
+        url = page.previous_url
+        assert url is not None
+        page, _found = _page(url, per_page)
+        assert [o.pk for o in page] == expected
+    assert page.previous_url is None
+    return [pk for rows in pages for pk in rows]
+
+
+@pytest.fixture
+def low_cap(monkeypatch):
+    """A count cap below the test data's size, so that the ways of reading a long list run."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
+
+
+# --- Near a place --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("per_page", [1, 3, 7])
+@pytest.mark.parametrize("near", ["LS6", "TR18", "KW1", "BT1"])
+def test_every_page_near_a_place_is_in_true_distance_order(db, near, per_page):
+    _build(random.Random(near), count=90)
+    assert _walk(f"?near={near}", per_page) == _expected(near=near)
+
+
+@pytest.mark.parametrize("cap", ["low", "normal"])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"focus": "dementia"},  # sparse: about one in seven
+        {"region": "wales", "audience": "carers"},
+        {"focus": "dementia", "area": "national"},
+        {"q": "org"},
+    ],
+)
+def test_near_with_filters_and_words_keeps_distance_order(db, request, filters, cap):
+    if cap == "low":
+        request.getfixturevalue("low_cap")
+    _build(random.Random(str(filters)), count=120)
+    search.search_index_rebuild(Organisation)
+    query = "?near=M1&" + "&".join(f"{k}={v}" for k, v in filters.items())
+    expected_filters = {k: v for k, v in filters.items() if k != "q"}
+    assert _walk(query, 4) == _expected(near="M1", **expected_filters)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 10_000),
+    near=st.sampled_from(DISTRICTS),
+    per_page=st.integers(1, 9),
+    count=st.integers(0, 60),
+    focus=st.booleans(),
+    cap=st.sampled_from([0, 4, 1000]),
+)
+def test_any_directory_near_any_place_pages_in_distance_order(
+    db, monkeypatch, seed, near, per_page, count, focus, cap
+):
+    Organisation.objects.all().delete()
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
+    _build(random.Random(seed), count=count, tag_share=0.2)
+    query = f"?near={near}" + ("&focus=dementia" if focus else "")
+    assert _walk(query, per_page) == _expected(near=near, focus="dementia" if focus else None)
+
+
+def test_a_cursor_from_an_older_list_still_gives_a_full_ordered_page(db):
+    _build(random.Random(1), count=60)
+    page, _found = _page(DIRECTORY + "?near=CF10", 5)
+    second_url = page.next_url
+    # Organisations move and join after the link was made.
+    Organisation.objects.filter(pk__in=[o.pk for o in page][:2]).update(
+        latitude=55.95, longitude=-3.19, outcode="EH1"
+    )
+    _build(random.Random(2), count=20)
+    after = _expected(near="CF10")
+    page, _found = _page(second_url, 5)
+    shown = [o.pk for o in page]
+    assert len(shown) == 5
+    start = after.index(shown[0])
+    assert shown == after[start : start + 5]
+
+
+# --- Tags: the rarest read first ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cap", ["low", "normal"])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"focus": "dementia"},
+        {"focus": "dementia", "region": "wales"},
+        {"region": "wales", "audience": "carers", "area": "local"},
+        {"focus": "dementia", "audience": "carers", "region": "wales", "area": "national"},
+    ],
+)
+def test_every_page_of_a_tag_filter_is_in_name_order(db, request, filters, cap):
+    if cap == "low":
+        request.getfixturevalue("low_cap")
+    _build(random.Random(str(filters)), count=150, tag_share=0.1)
+    query = "?" + "&".join(f"{k}={v}" for k, v in filters.items())
+    expected = _expected(**filters)
+    assert _walk(query, 6) == expected
+    _page_, found = _page(DIRECTORY + query, 6)
+    assert found.count(1000) == len(expected)
+    assert found.count(3) == min(len(expected), 4)
+
+
+def test_the_export_lists_the_same_organisations_in_the_same_order(db):
+    _build(random.Random(5), count=50)
+    terms = selectors.taxonomy()
+    for filters in ({"near": "LS6", "focus": "dementia"}, {"region": "wales"}):
+        found = selectors.organisations_directory(
+            viewer=AnonymousUser(), filters=filters, terms=terms, for_export=True
+        )
+        exported = [o.pk for o in found.queryset.order_by(*found.ordering)]
+        assert exported == _expected(**filters)
+
+
+# --- Queries ----------------------------------------------------------------------------------
+
+
+def _queries(url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        page, found = _page(url, 20)
+        found.count(1000)
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?near=LS6",
+        "?near=LS6&focus=dementia",
+        "?near=LS6&q=org",
+        "?focus=dementia&region=wales",
+        "?focus=dementia&region=wales&area=national",
+    ],
+)
+def test_the_number_of_queries_does_not_grow_with_the_directory(
+    db, monkeypatch, django_assert_max_num_queries, query
+):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)  # the larger directory is past the cap
+    _build(random.Random(7), count=8)
+    search.search_index_rebuild(Organisation)
+    small = _queries(DIRECTORY + query)
+    page, _found = _page(DIRECTORY + query, 20)
+    _build(random.Random(8), count=600)
+    search.search_index_rebuild(Organisation)
+    with django_assert_max_num_queries(small + 3):  # a ring widened twice, at most
+        page, found = _page(DIRECTORY + query, 20)
+        found.count(1000)
+    with django_assert_max_num_queries(small + 3):
+        _page(page.next_url, 20) if page.next_url else None
