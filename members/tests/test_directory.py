@@ -505,3 +505,30 @@ def test_demo_data_is_plausible_and_searchable(db):
     assert listed.name in [
         o.name for o in search.search_filter(Organisation.objects.all(), listed.name)
     ]
+
+
+@pytest.mark.django_db
+def test_a_visitors_pages_share_one_frame_with_their_own_title_and_language(client, settings):
+    make_org("Riverside Lunch Club", postcode="LS6 3AA", focus=["older-people"])
+    make_org("Harbour Walkers", postcode="BS1 4DJ")
+
+    def page(url):
+        soup = BeautifulSoup(client.get(url).content, "html.parser")
+        return soup, soup.title.get_text(), soup.html["lang"]
+
+    plain, plain_title, plain_lang = page(DIRECTORY)
+    found, found_title, _lang = page(DIRECTORY + "?q=lunch")
+    assert plain_title.startswith("Find members – ") and plain_lang == "en-GB"
+    assert found_title.startswith("Search results – Find members – ")
+    assert [a.get_text(strip=True) for a in found.select(".result__title a")] == [
+        "Riverside Lunch Club"
+    ]
+    assert len(plain.select(".result__title a")) == 2
+    # One whole page each: one header, one main, one footer, and the header a visitor's.
+    for soup in (plain, found):
+        assert len(soup.select("main#main")) == len(soup.select("footer")) == 1
+        assert soup.select_one(".site-nav a[href='/accounts/login/']") is not None
+    # Welsh readers get the Welsh frame, not the English one drawn before.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    _soup, _title, welsh_lang = page(DIRECTORY + "?q=lunch")
+    assert welsh_lang == "cy"

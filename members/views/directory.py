@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
@@ -166,6 +167,30 @@ def _directory_response(request, *, kind: str, html: str, has_filters: bool):
     return response
 
 
+# A visitor's page around the results is the same for every query (no name, no CSRF token, no
+# message: ``_cache_kind``), so it is drawn once per process, language and title, and each
+# visitor's page is that shell with the main block put in. Settings and static file names only
+# change with a restart, which starts a new process.
+_MAIN_MARK = "<!--coalition:directory-main-->"
+_visitor_shells: dict[tuple, tuple[str, str]] = {}
+
+
+def _visitor_page(request, main: str, has_filters: bool) -> SafeString:
+    key = (get_language(), has_filters)
+    shell = _visitor_shells.get(key)
+    if shell is None:
+        page = render_to_string(
+            "members/directory.html",
+            {"main": SafeString(_MAIN_MARK), "has_filters": has_filters},
+            request=request,
+        )
+        before, _mark, after = page.partition(_MAIN_MARK)
+        shell = (before, after)
+        if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # nothing personal in it
+            _visitor_shells[key] = shell
+    return SafeString(shell[0] + main + shell[1])
+
+
 def _cache_kind(request, fragment: bool) -> str:
     """What of the response can be kept: the fragment; the whole page for a visitor with no
     message waiting (it then has nothing personal: no name, no CSRF token); else the main block
@@ -233,8 +258,8 @@ def directory(request):
     html = render_to_string(template, context, request=request)
     has_filters = bool(filters)
     if kind == "whole":
-        response = _directory_response(request, kind="page", html=html, has_filters=has_filters)
-        html = SafeString(response.content.decode(response.charset))
+        html = _visitor_page(request, html, has_filters)
+        response = _directory_response(request, kind=kind, html=html, has_filters=has_filters)
     else:
         response = _directory_response(request, kind=kind, html=html, has_filters=has_filters)
     # A page that asked for a CSRF token has something personal in it: never keep that.
