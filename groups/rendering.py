@@ -13,13 +13,30 @@ from __future__ import annotations
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from groups.models import ThreadKind
 
 QUOTE_WORDS = 60
+
+
+class _Dates:
+    """``|date:"c"`` and ``|date:"j M Y, H:i"`` of local time, with the month names looked up
+    once per page (``dateformat.format`` parses the format string on every call)."""
+
+    def __init__(self):
+        self.months = {number: str(name) for number, name in MONTHS_3.items()}
+
+    def __call__(self, value) -> tuple[str, str]:
+        local = timezone.localtime(value)
+        month = self.months[local.month].title()
+        return local.isoformat(), f"{local.day} {month} {local.year}, {local:%H:%M}"
 
 
 def _url_maker(name: str):
@@ -29,16 +46,16 @@ def _url_maker(name: str):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
-def post_meta(post, words: dict) -> str:
+def post_meta(post, words: dict, dates: _Dates | None = None) -> str:
     """The "who, when, edited, by email, hidden" line of a thread or reply."""
     author = post.author
     name = escape(str(author)) if author is not None else words["former"]
-    created = timezone.localtime(post.created_at)
+    machine, shown = (dates or _Dates())(post.created_at)
     parts = [
         f'<p class="post__meta"><strong>{name}</strong> · <time datetime="',
-        escape(dateformat.format(created, "c")),
+        escape(machine),
         '">',
-        escape(dateformat.format(created, "j M Y, H:i")),
+        escape(shown),
         "</time>",
     ]
     if post.edited_at:
@@ -101,6 +118,7 @@ class ReplyRenderer:
         self.accept_url = _url_maker("groups:reply_accept")
         self.moderate_url = _url_maker("groups:reply_moderate")
         self.attachment_url = _url_maker("groups:attachment")
+        self.dates = _Dates()
 
     def _quote(self, quoted) -> str:
         if quoted.is_hidden or quoted.is_held:
@@ -155,7 +173,7 @@ class ReplyRenderer:
         report_url = self.report_url(pk)
         parts = [
             f'<li id="reply-{pk}" class="post{" post--accepted" if accepted else ""}">',
-            post_meta(reply, words),
+            post_meta(reply, words, self.dates),
         ]
         if accepted:
             parts.append(f'<p class="tag">{words["accepted"]}</p>')
@@ -200,3 +218,49 @@ class ReplyRenderer:
             )
         parts.append(f'</ul><div id="report-reply-{pk}" class="report-slot"></div></li>')
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def thread_items(threads) -> list[SafeString]:
+    """A group page's list of threads (and "more threads" with htmx), one ``<li>`` each:
+    title, tags, author, replies and last activity."""
+    words = {
+        key: escape(text)
+        for key, text in {
+            "pinned": _("Pinned"),
+            "locked": _("Locked"),
+            "hidden": _("Hidden"),
+            "held": _("Waiting for approval"),
+            "former": _("a former member"),
+        }.items()
+    }
+    kinds = {value: escape(label) for value, label in ThreadKind.choices}
+    thread_url = _url_maker("groups:thread")
+    dates = _Dates()
+    items = []
+    for thread in threads:
+        tags = []
+        if thread.is_pinned:
+            tags.append(f'<span class="tag">{words["pinned"]}</span> ')
+        if thread.is_locked:
+            tags.append(f'<span class="tag">{words["locked"]}</span> ')
+        if thread.is_hidden:
+            tags.append(f'<span class="tag tag--warning">{words["hidden"]}</span> ')
+        if thread.is_held:
+            tags.append(f'<span class="tag tag--warning">{words["held"]}</span> ')
+        author = str(thread.author) if thread.author is not None else _("a former member")
+        byline = ngettext(
+            "By %(author)s · %(counter)s reply",
+            "By %(author)s · %(counter)s replies",
+            thread.reply_count,
+        ) % {"author": author, "counter": thread.reply_count}
+        machine, shown = dates(thread.last_activity_at)
+        items.append(
+            mark_safe(  # noqa: S308 - every value is escaped
+                f'<li class="result"><h3 class="result-list__title">'
+                f'<a href="{thread_url(thread.pk)}">{escape(thread.title)}</a></h3>'
+                f'<p>{"".join(tags)}<span class="tag">{kinds.get(thread.kind, "")}</span> '
+                f'{escape(byline)} · <time datetime="{escape(machine)}">{escape(shown)}</time>'
+                "</p></li>"
+            )
+        )
+    return items

@@ -113,15 +113,21 @@ def group_detail(request, slug):
         page = paginate_keyset_request(
             request, selectors.group_threads(request.user, group), ordering=THREAD_ORDERING
         )
+        items = rendering.thread_items(page)
         if _htmx(request) and request.htmx.target == "threads":
             # "More threads": the next page's threads, appended to the list.
-            return _fragment(request, "groups/_partials/thread_page.html", {"page": page})
+            return _fragment(
+                request,
+                "groups/_partials/thread_page.html",
+                {"page": page, "thread_items": items},
+            )
     return _fragment(
         request,
         "groups/detail.html",
         {
             **_membership_context(request, group),
             "page": page,
+            "thread_items": items if page is not None else [],
             "can_read": can_read,
             "purpose_html": render_markdown(group.purpose),
             **selectors.group_sidebar(group),

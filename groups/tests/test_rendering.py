@@ -111,3 +111,29 @@ def test_the_htmx_fragment_carries_the_same_markup_as_the_page(client, setting):
     page = reply_item(client.get(thread.get_absolute_url()), reply)
     assert str(fragment) == str(page)
     assert "Edit your reply" in " ".join(actions(page))
+
+
+def test_the_group_page_lists_threads_with_tags_byline_and_time(client, setting):
+    from django.template.defaultfilters import date as date_filter
+
+    host, group, author, thread, _first, _second = setting
+    odd = make_thread(group, author=author, title="<b>Bold</b> & brave")
+    services.thread_moderate(actor=host, thread=odd, action="pin")
+    odd.refresh_from_db()
+    client.force_login(make_member(group))
+    soup = BeautifulSoup(client.get(group.get_absolute_url()).content, "html.parser")
+    items = soup.select("#threads > li.result")
+    assert len(items) == 2
+    pinned = next(li for li in items if "Bold" in li.get_text())
+    link = pinned.select_one("h3 a")
+    assert link.get_text() == "<b>Bold</b> & brave" and link["href"] == f"/groups/threads/{odd.pk}/"
+    text = " ".join(pinned.get_text(" ").split())
+    assert "Pinned" in text and "Discussion" in text
+    assert 'By Ann <script>alert("x")</script> Lee · 0 replies' in text
+    assert pinned.select("script") == [] and pinned.select("b") == []
+    time = pinned.select_one("time")
+    # The same words and machine-readable time as Django's date filter gives.
+    assert time.get_text() == date_filter(odd.last_activity_at, "j M Y, H:i")
+    assert time["datetime"] == date_filter(odd.last_activity_at, "c")
+    question = next(li for li in items if li is not pinned)
+    assert "2 replies" in question.get_text() and "Question" in question.get_text()
