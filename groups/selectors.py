@@ -135,20 +135,25 @@ def thread_replies(user, thread: Thread) -> QuerySet:
         replies = replies.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
     # Only the columns a reply shows: a user row is some 30 columns, three per reply.
     people = ("id", "full_name", "email")
-    return (
-        replies.select_related("author", "quoted", "quoted__author")
-        .only(
-            *REPLY_COLUMNS,
-            *(f"author__{name}" for name in people),
-            *(f"quoted__{name}" for name in QUOTED_COLUMNS),
-            *(f"quoted__author__{name}" for name in people),
-        )
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
-    )
+    return replies.select_related("author", "quoted", "quoted__author").only(
+        *REPLY_COLUMNS,
+        *(f"author__{name}" for name in people),
+        *(f"quoted__{name}" for name in QUOTED_COLUMNS),
+        *(f"quoted__author__{name}" for name in people),
+    )  # attachments: ``attach_post_attachments``, with the opening post's, in one query
 
 
-def thread_attachments(thread: Thread) -> list[Attachment]:
-    return list(thread.attachments.filter(reply=None).order_by("pk"))
+def attach_post_attachments(thread: Thread, replies: list) -> list[Attachment]:
+    """The thread's own attachments, returned, and each reply's set on it as
+    ``attachment_list``, in one query for the opening post and the page of replies."""
+    ids = [reply.pk for reply in replies]
+    found = thread.attachments.filter(Q(reply=None) | Q(reply_id__in=ids)).order_by("pk")
+    by_reply: dict = {}
+    for attachment in found:
+        by_reply.setdefault(attachment.reply_id, []).append(attachment)
+    for reply in replies:
+        reply.attachment_list = by_reply.get(reply.pk, [])
+    return by_reply.get(None, [])
 
 
 # --- Notifications --------------------------------------------------------------------------

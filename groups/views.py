@@ -343,6 +343,7 @@ def thread_detail(request, pk):
                 "body": "> " + quoted.body.replace("\n", "\n> ") + "\n\n",
             }
     replies = list(page)
+    thread_attachments = selectors.attach_post_attachments(thread, replies)
     links = services.mention_links(
         request.user, services.mention_people([thread.body, *(r.body for r in replies)])
     )
@@ -359,7 +360,7 @@ def thread_detail(request, pk):
             "replies_html": [renderer.render(reply) for reply in replies],
             "thread_meta": rendering.post_meta(thread, renderer.words),
             "body_html": services.render_post(thread.body, links, thread.body_html),
-            "attachments_html": renderer.attachments(selectors.thread_attachments(thread)),
+            "attachments_html": renderer.attachments(thread_attachments),
             "reply_form": forms.ReplyForm(initial=initial),
             # Replies are added in place only where the newest ones are shown.
             "live_replies": not page.has_next,

@@ -137,3 +137,47 @@ def test_the_group_page_lists_threads_with_tags_byline_and_time(client, setting)
     assert time["datetime"] == date_filter(odd.last_activity_at, "c")
     question = next(li for li in items if li is not pinned)
     assert "2 replies" in question.get_text() and "Question" in question.get_text()
+
+
+def test_attachments_show_under_their_own_post_from_one_query(client, setting, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from groups.models import Attachment
+
+    settings.PRIVATE_FILES_ROOT = str(tmp_path)
+    _host, group, _author, thread, first, second = setting
+
+    def attach(name, reply=None):
+        return Attachment.objects.create(
+            thread=thread,
+            reply=reply,
+            file=ContentFile(b"%PDF-1.4", name=name),
+            original_name=name,
+            content_type="application/pdf",
+            size=2048,
+        )
+
+    on_thread = attach("agenda.pdf")
+    on_second = attach("minutes.pdf", reply=second)
+    client.force_login(make_member(group))
+    response = client.get(thread.get_absolute_url())
+    soup = BeautifulSoup(response.content, "html.parser")
+    opening = soup.select_one("article.post .attachments")
+    assert [a.get_text() for a in opening.select("a")] == ["agenda.pdf"]
+    assert opening.select_one("a")["href"] == f"/groups/attachments/{on_thread.pk}/"
+    assert "(2.0\xa0KB)" in opening.get_text()
+    assert reply_item(response, first).select(".attachments") == []
+    listed = reply_item(response, second).select(".attachments a")
+    assert [(a.get_text(), a["href"]) for a in listed] == [
+        ("minutes.pdf", f"/groups/attachments/{on_second.pk}/")
+    ]
+
+
+def test_the_opening_post_shows_its_author_and_time_as_markup(client, setting):
+    _host, group, _author, thread, _first, _second = setting
+    client.force_login(make_member(group))
+    soup = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    meta = soup.select_one("#thread-by .post__meta")
+    assert meta is not None and "&lt;" not in str(soup.select_one("#thread-by"))
+    assert meta.select_one("strong").get_text() == str(thread.author)
+    assert meta.select_one("time")["datetime"].startswith(str(thread.created_at.year))
