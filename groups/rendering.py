@@ -1,6 +1,6 @@
 """Replies as HTML, written in Python rather than through a template include per reply.
 
-A thread page shows 25 replies; through ``{% include %}`` each one cost some 40 template nodes,
+A thread page shows 20 replies; through ``{% include %}`` each one cost some 40 template nodes,
 a dozen translation lookups and three ``{% url %}`` reversals, which made the reply loop most
 of the page's time. Here the words and link prefixes are worked out once per page
 (:class:`ReplyRenderer`), and each reply is a few string joins with every value escaped by

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.markdown import render_markdown
-from core.pagination import paginate_keyset_request
+from core.pagination import DEFAULT_PER_PAGE, paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, member_required
 from groups import forms, rendering, selectors, services
 from groups import permissions as perms
@@ -37,7 +37,9 @@ from groups.models import (
 
 THREAD_ORDERING = ("-is_pinned", "-last_activity_at", "-pk")
 REPLY_ORDERING = ("created_at", "pk")
-REPLIES_PER_PAGE = 25
+# As every other list on the site (and Discourse's 20 posts per load): a page of a long thread
+# reads comfortably on a phone and costs little to serve.
+REPLIES_PER_PAGE = DEFAULT_PER_PAGE
 
 
 def _posted(request):
