@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TermsField
@@ -113,6 +114,20 @@ class ReplyForm(forms.Form):
     )  # fmt: skip
     quote = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = AttachmentsField(label=_("Attach pictures or documents"), required=False)
+
+    # The empty form is on every thread page and the same for everyone (the CSRF token is
+    # outside it, in reply_form.html): drawn once per process and language. A form with what
+    # someone typed, a quote or errors is drawn afresh.
+    _empty_html: dict = {}
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or self.initial or template_name or context or renderer:
+            return super().render(template_name, context, renderer)
+        language = get_language()
+        html = self._empty_html.get(language)
+        if html is None:
+            html = self._empty_html[language] = super().render()
+        return html
 
 
 class ReplyEditForm(forms.Form):

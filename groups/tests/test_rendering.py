@@ -181,3 +181,30 @@ def test_the_opening_post_shows_its_author_and_time_as_markup(client, setting):
     assert meta is not None and "&lt;" not in str(soup.select_one("#thread-by"))
     assert meta.select_one("strong").get_text() == str(thread.author)
     assert meta.select_one("time")["datetime"].startswith(str(thread.created_at.year))
+
+
+def test_the_empty_reply_form_is_drawn_once_and_a_quote_or_errors_afresh(client, setting):
+    from groups.forms import ReplyForm
+
+    _host, group, _author, thread, first, _second = setting
+    client.force_login(make_member(group))
+    empty = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    assert empty.select_one("#reply-form textarea[name=body]").get_text().strip() == ""
+    assert empty.select_one("#reply-form [name=csrfmiddlewaretoken]")["value"]
+    # A quote fills the box; the next empty form is empty again.
+    quoted = BeautifulSoup(
+        client.get(f"{thread.get_absolute_url()}?quote={first.pk}").content, "html.parser"
+    )
+    assert (
+        quoted.select_one("textarea[name=body]").get_text().strip().startswith("> First **words**")
+    )
+    assert quoted.select_one("input[name=quote]")["value"] == str(first.pk)
+    again = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    assert again.select_one("textarea[name=body]").get_text().strip() == ""
+    assert not again.select_one("input[name=quote]").get("value")
+    # Errors come back beside the field with what was typed.
+    form = ReplyForm({"body": "x" * 20001})
+    assert not form.is_valid()
+    page = BeautifulSoup(str(form), "html.parser")
+    assert page.select_one(".field-error") is not None
+    assert page.select_one("textarea").get_text().strip() == "x" * 20001
