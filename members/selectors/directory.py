@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from django.db import connections, router
@@ -188,8 +189,10 @@ DIRECTORY_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def town_for(outcode: str) -> str:
-    """The town of a postcode district ("" when unknown); no query."""
+    """The town of a postcode district ("" when unknown); no query (the districts are a file
+    read once, so this is kept per outcode)."""
     try:
         found = geo.district(outcode) if outcode else None
     except geo.PostcodeError:
@@ -432,6 +435,15 @@ class NearDirectoryQuery(DirectoryQuery):
             order = np.argsort(distances, kind="stable")
             self._sorted = (distances[order], outcodes[order], np.cumsum(counts[order]))
         return self._sorted
+
+    def count(self, limit: int) -> int:
+        """With no other filter, every located listed organisation matches: the district
+        groups (kept per data version) already count them, so no query is needed."""
+        if self.narrowed or self.version is None:
+            return super().count(limit)
+        cumulative = self._groups_by_distance()[2]
+        total = int(cumulative[-1]) if len(cumulative) else 0
+        return min(total, limit + 1)
 
     def _ring(self, *, forward: bool, edge: float | None, need: int) -> Q | None:
         """The condition for the districts holding the next ``need`` listed organisations past

@@ -258,3 +258,20 @@ def test_a_page_with_a_csrf_token_is_never_kept(client, monkeypatch):
         _first, queries = get(client, DIRECTORY)
         client.cookies.clear()
         assert queries > 1 and get(client, DIRECTORY)[1] > 1  # rendered again, not cached
+
+
+def test_near_counts_every_located_organisation_and_a_new_one_at_once(client):
+    from members.tests.test_directory import make_org as make_located
+
+    make_located("Riverside Lunch Club", postcode="LS6 3AA")
+    make_located("Harbour Walkers", postcode="BS1 4DJ")
+    make_org("Nowhere In Particular")  # no postcode: not in a "near" list
+
+    def count(url):
+        soup = BeautifulSoup(get(client, url)[0].content, "html.parser")
+        return soup.select_one(".results__count").get_text(strip=True)
+
+    assert count(DIRECTORY + "?near=LS1") == "2 organisations found"
+    make_located("Valley Befrienders", postcode="LS1 4AP")
+    assert count(DIRECTORY + "?near=LS1&x=1") == "3 organisations found"
+    assert names_on(get(client, DIRECTORY + "?near=LS1&x=2")[0])[0] == "Valley Befrienders"
