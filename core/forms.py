@@ -50,7 +50,7 @@ class FilterFormMixin:
                 options = mark_safe(  # noqa: S308 - every value and label is escaped here
                     "".join(
                         f'<option value="{escape(choice)}"'
-                        f'{selected if str(choice) == chosen else ""}>{escape(label)}</option>'
+                        f"{selected if str(choice) == chosen else ''}>{escape(label)}</option>"
                         for choice, label in bound.field.choices
                     )
                 )
