@@ -46,7 +46,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from _common import (
@@ -55,6 +54,7 @@ from _common import (
     django_env,
     free_port,
     maintain,
+    recreate_database,
     run,
     start_server,
 )
@@ -94,19 +94,7 @@ def prepare(name: str, database_url: str, args) -> dict:
         run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
         maintain(name, env)
         return env
-    if name == "sqlite":
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        parts = urlsplit(database_url)
-        admin = parts._replace(path="/postgres").geturl()
-        database = parts.path.lstrip("/")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
-            conn.execute(f'CREATE DATABASE "{database}"')
+    recreate_database(name, database_url, SQLITE_FILE)
     print(f"[{name}] migrating and seeding {args.orgs} organisations, {args.people} people...")
     started = time.monotonic()
     run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)

@@ -33,10 +33,8 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from _common import BENCH_DIR, PYTHON, ROOT, free_port, run
+from _common import BENCH_DIR, PYTHON, ROOT, free_port, recreate_database, run
 
 SQLITE_FILE = BENCH_DIR / "newsletter.sqlite3"
 POSTGRES_URL = os.environ.get(
@@ -236,19 +234,7 @@ def prepare(name: str, database_url: str, args) -> dict:
                 return env
         except subprocess.CalledProcessError:
             pass
-    if name == "sqlite":
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        parts = urlsplit(database_url)
-        admin = parts._replace(path="/postgres").geturl()
-        database = parts.path.lstrip("/")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
-            conn.execute(f'CREATE DATABASE "{database}"')
+    recreate_database(name, database_url, SQLITE_FILE)
     print(f"[{name}] migrating and seeding {args.subscribers} subscribers...")
     started = time.monotonic()
     run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)

@@ -139,7 +139,7 @@ def test_the_group_page_lists_threads_with_tags_byline_and_time(client, setting)
     assert "2 replies" in question.get_text() and "Question" in question.get_text()
 
 
-def test_attachments_show_under_their_own_post_from_one_query(client, setting, settings, tmp_path):
+def test_attachments_show_under_their_own_post(client, setting, settings, tmp_path):
     from django.core.files.base import ContentFile
 
     from groups.models import Attachment
