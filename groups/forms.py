@@ -129,6 +129,10 @@ class ReplyForm(forms.Form):
             html = self._empty_html[language] = super().render()
         return html
 
+    # ``RenderableMixin`` binds these to its own ``render``; templates call ``__html__``.
+    __str__ = render
+    __html__ = render
+
 
 class ReplyEditForm(forms.Form):
     body = forms.CharField(

@@ -47,13 +47,16 @@ def _posted(request):
 
 
 def _group(request, slug) -> Group:
-    return perms.access_group(request.user, get_object_or_404(Group, slug=slug))
+    # The person's membership comes with the group: every group view asks about it.
+    group = get_object_or_404(perms.with_membership(Group.objects.all(), request.user), slug=slug)
+    perms.remember_membership(request.user, group, group)
+    return perms.access_group(request.user, group)
 
 
 def _thread(request, pk) -> Thread:
-    thread = get_object_or_404(
-        Thread.objects.select_related("group", "author", "event", "resource"), pk=pk
-    )
+    threads = Thread.objects.select_related("group", "author", "event", "resource")
+    thread = get_object_or_404(perms.with_membership(threads, request.user, "group"), pk=pk)
+    perms.remember_membership(request.user, thread.group, thread)
     perms.access_thread(request.user, thread)
     return thread
 

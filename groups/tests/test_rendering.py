@@ -188,7 +188,10 @@ def test_the_empty_reply_form_is_drawn_once_and_a_quote_or_errors_afresh(client,
 
     _host, group, _author, thread, first, _second = setting
     client.force_login(make_member(group))
+    ReplyForm._empty_html.clear()
     empty = BeautifulSoup(client.get(thread.get_absolute_url()).content, "html.parser")
+    # The page drew the form through the cache (templates call ``__html__``, not ``render``).
+    assert len(ReplyForm._empty_html) == 1
     assert empty.select_one("#reply-form textarea[name=body]").get_text().strip() == ""
     assert empty.select_one("#reply-form [name=csrfmiddlewaretoken]")["value"]
     # A quote fills the box; the next empty form is empty again.
