@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F, FilteredRelation, Q
 from django.http import Http404
 
 from core.permissions import is_coordinator, is_member
@@ -23,34 +22,6 @@ def membership_for(user, group: Group) -> Membership | None:
     if user.pk not in cache:
         cache[user.pk] = Membership.objects.filter(group=group, user=user).first()
     return cache[user.pk]
-
-
-_MEMBERSHIP_COLUMNS = [field.attname for field in Membership._meta.concrete_fields]
-
-
-def with_membership(queryset, user, group_path: str = ""):
-    """``queryset`` (of groups, or of rows whose group is at ``group_path``) with ``user``'s
-    membership of each row's group read in the same query (a LEFT JOIN on the unique
-    group-and-person pair). Pass each row to ``remember_membership`` and ``membership_for``
-    asks nothing more."""
-    if not user.is_authenticated:
-        return queryset
-    path = f"{group_path}__memberships" if group_path else "memberships"
-    mine = FilteredRelation(path, condition=Q(**{f"{path}__user": user.pk}))
-    return queryset.annotate(_mine=mine).annotate(
-        **{f"_mine_{name}": F(f"_mine__{name}") for name in _MEMBERSHIP_COLUMNS}
-    )
-
-
-def remember_membership(user, group: Group, row) -> None:
-    """Keep the membership ``with_membership`` read with ``row`` for ``membership_for``."""
-    if not user.is_authenticated or not hasattr(row, "_mine_id"):
-        return
-    values = [getattr(row, f"_mine_{name}") for name in _MEMBERSHIP_COLUMNS]
-    found = None
-    if row._mine_id is not None:
-        found = Membership.from_db(row._state.db, _MEMBERSHIP_COLUMNS, values)
-    group.__dict__.setdefault("_membership_cache", {})[user.pk] = found
 
 
 def is_group_member(user, group: Group) -> bool:

@@ -87,6 +87,8 @@ def visible_threads(user, group: Group | None = None) -> QuerySet:
         return Thread.objects.none()
     if group is None or not perms.can_moderate(user, group):
         threads = threads.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
+    if group is not None:  # one group's threads: its page knows the group (no join for it)
+        return threads.select_related("author")
     return threads.select_related("author", "group")
 
 
@@ -106,10 +108,15 @@ def group_sidebar(group: Group) -> dict:
     resources = Thread.objects.filter(
         group=group, kind="resource", is_hidden=False, is_held=False
     ).order_by("-created_at")[:5]
+    # Hosts by name (as ``str(user)`` gives it), not as whole rows of people.
     hosts = Membership.objects.filter(
         group=group, role="host", status=MembershipStatus.ACTIVE
-    ).select_related("user")
-    return {"events": list(upcoming), "resources": list(resources), "hosts": list(hosts)}
+    ).values_list("user__full_name", "user__email")
+    return {
+        "events": list(upcoming),
+        "resources": list(resources),
+        "hosts": [full_name or email for full_name, email in hosts],
+    }
 
 
 REPLY_COLUMNS = (

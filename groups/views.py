@@ -47,16 +47,13 @@ def _posted(request):
 
 
 def _group(request, slug) -> Group:
-    # The person's membership comes with the group: every group view asks about it.
-    group = get_object_or_404(perms.with_membership(Group.objects.all(), request.user), slug=slug)
-    perms.remember_membership(request.user, group, group)
-    return perms.access_group(request.user, group)
+    return perms.access_group(request.user, get_object_or_404(Group, slug=slug))
 
 
 def _thread(request, pk) -> Thread:
-    threads = Thread.objects.select_related("group", "author", "event", "resource")
-    thread = get_object_or_404(perms.with_membership(threads, request.user, "group"), pk=pk)
-    perms.remember_membership(request.user, thread.group, thread)
+    # The event or library entry a thread links to (few do) is read when it is shown: four
+    # joins of wide rows cost every thread page more than the occasional extra query.
+    thread = get_object_or_404(Thread.objects.select_related("group", "author"), pk=pk)
     perms.access_thread(request.user, thread)
     return thread
 

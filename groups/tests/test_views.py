@@ -366,3 +366,36 @@ def test_group_list_and_notifications_query_counts_do_not_grow(signed_in):
     counts = (_count(client, "/groups/"), _count(client, "/groups/notifications/"))
     add(25)
     assert (_count(client, "/groups/"), _count(client, "/groups/notifications/")) == counts
+
+
+def test_group_page_names_its_hosts_and_thread_pages_link_the_event_or_resource(signed_in):
+    from bs4 import BeautifulSoup
+
+    from events.tests.factories import EventFactory
+    from groups.models import ThreadKind
+    from learning.tests.factories import ResourceFactory
+
+    host = UserFactory(full_name="Hana Host")
+    group = make_group(hosts=[host])
+    member = make_member(group)
+    client = signed_in(member)
+    page = BeautifulSoup(client.get(group.get_absolute_url()).content, "html.parser")
+    assert "Hana Host" in [li.get_text() for li in page.select("aside li")]
+    assert str(member) not in page.select_one("aside").get_text()
+
+    event = EventFactory(title="Tea and talk")
+    resource = ResourceFactory(title="Befriending guide")
+    plain = make_thread(group, member)
+    linked = {
+        make_thread(group, member, kind=ThreadKind.EVENT, event=event): event,
+        make_thread(group, member, kind=ThreadKind.RESOURCE, resource=resource): resource,
+    }
+    plain_count = _count(client, plain.get_absolute_url())
+    for thread, target in linked.items():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(thread.get_absolute_url()).content.decode()
+        link = BeautifulSoup(html, "html.parser").select_one(
+            f'a[href="{target.get_absolute_url()}"]'
+        )
+        assert link is not None and link.get_text() == target.title
+        assert len(queries) == plain_count + 1  # the linked entry, read when shown
