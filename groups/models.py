@@ -188,6 +188,9 @@ class Thread(models.Model):
     accepted_reply = models.ForeignKey(
         "Reply", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set once the opening post or a reply has had an attachment: most threads never have
+    # one, and their pages then skip looking them up.
+    has_attachments = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-pk"]

@@ -153,6 +153,10 @@ def thread_replies(user, thread: Thread) -> QuerySet:
 def attach_post_attachments(thread: Thread, replies: list) -> list[Attachment]:
     """The thread's own attachments, returned, and each reply's set on it as
     ``attachment_list``, in one query for the opening post and the page of replies."""
+    if not thread.has_attachments:  # nothing to look up (most threads)
+        for reply in replies:
+            reply.attachment_list = []
+        return []
     ids = [reply.pk for reply in replies]
     found = thread.attachments.filter(Q(reply=None) | Q(reply_id__in=ids)).order_by("pk")
     by_reply: dict = {}

@@ -471,6 +471,9 @@ def _needs_hold(user, group: Group) -> bool:
 def _save_attachments(thread: Thread, reply: Reply | None, files) -> None:
     from groups.attachments import prepare
 
+    if files and not thread.has_attachments:
+        Thread.objects.filter(pk=thread.pk).update(has_attachments=True)
+        thread.has_attachments = True
     for upload in files or ():
         # Uploads, or what the form already made of them; pictures are stored as a
         # re-encoded copy without EXIF or GPS data either way.

@@ -148,6 +148,9 @@ def test_attachments_show_under_their_own_post(client, setting, settings, tmp_pa
     _host, group, _author, thread, first, second = setting
 
     def attach(name, reply=None):
+        thread.__class__.objects.filter(pk=thread.pk).update(
+            has_attachments=True
+        )  # as posting does
         return Attachment.objects.create(
             thread=thread,
             reply=reply,

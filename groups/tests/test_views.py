@@ -243,6 +243,23 @@ def test_attachments_are_served_only_to_people_who_can_read_the_thread(signed_in
     assert signed_in(UserFactory()).get(f"/groups/attachments/{pdf.pk}/").status_code == 404
 
 
+def test_a_reply_with_a_file_shows_it_on_a_thread_that_had_none(signed_in, settings, tmp_path):
+    settings.PRIVATE_FILES_ROOT = str(tmp_path)
+    group = make_group()
+    member = make_member(group)
+    thread = make_thread(group, member)
+    client = signed_in(member)
+    plain = _count(client, thread.get_absolute_url())
+    pdf = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
+    client.post(f"/groups/threads/{thread.pk}/reply/", {"body": "Minutes", "attachments": [pdf]})
+    attachment = Attachment.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(thread.get_absolute_url()).content.decode()
+    assert f'href="/groups/attachments/{attachment.pk}/"' in html and "minutes.pdf" in html
+    # Until then the page did not look for attachments; now it does, in one query.
+    assert len(queries) == plain + 1
+
+
 def test_cohort_challenges_on_one_page(signed_in):
     host = UserFactory()
     cohort = make_group(kind=GroupKind.CLOSED, is_cohort=True, hosts=[host])
