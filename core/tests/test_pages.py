@@ -40,3 +40,54 @@ def test_forms_keep_what_was_typed_and_explain_errors(client, db):
     assert 'value="Ann Example"' in body and 'value="not-an-email"' in body
     assert 'aria-invalid="true"' in body
     assert 'href="#id_email"' in body  # the summary links to the field
+
+
+def _nav(client, path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(client.get(path).content, "html.parser").select_one("nav.site-nav")
+
+
+def test_the_header_menu_is_each_viewers_own(db):
+    """The menu is drawn once per kind of viewer and page, then reused: each person still
+    sees their own unread count, a sign-out form with their own token, and where they are."""
+    from django.test import Client
+
+    from groups.models import Notification, NotificationKind
+    from groups.tests.factories import make_group, make_member, make_thread
+    from members.tests.factories import CoordinatorFactory
+
+    group = make_group()
+    busy, quiet = make_member(group), make_member(group)
+    thread = make_thread(group, quiet)
+    for kind in (NotificationKind.MENTION, NotificationKind.REPLY):
+        Notification.objects.create(recipient=busy, kind=kind, group=group, thread=thread)
+    clients = {}
+    for name, person in (("busy", busy), ("quiet", quiet), ("coordinator", CoordinatorFactory())):
+        clients[name] = Client(enforce_csrf_checks=True)
+        clients[name].force_login(person)
+    clients["visitor"] = Client()
+
+    def groups_link(nav):
+        return nav.find("a", href="/groups/")
+
+    for _ in range(2):  # the second time, from what the first drew
+        assert (
+            groups_link(_nav(clients["busy"], "/")).get_text() == "Groups (2 unread notifications)"
+        )
+        assert groups_link(_nav(clients["quiet"], "/")).get_text().strip() == "Groups"
+        visitor = _nav(clients["visitor"], "/")
+        assert groups_link(visitor) is None and visitor.find("a", href="/accounts/login/")
+        assert _nav(clients["coordinator"], "/").find("a", string="Coordinator") is not None
+        current = _nav(clients["quiet"], "/groups/").select('[aria-current="page"]')
+        assert [a["href"] for a in current] == ["/groups/"]
+
+    # Each sign-out form carries its own person's token, and it works.
+    tokens = {}
+    for name in ("busy", "quiet"):
+        form = _nav(clients[name], "/").find("form", action="/accounts/logout/")
+        tokens[name] = form.find("input", attrs={"name": "csrfmiddlewaretoken"})["value"]
+    for name in ("busy", "quiet"):
+        response = clients[name].post("/accounts/logout/", {"csrfmiddlewaretoken": tokens[name]})
+        assert response.status_code == 302
+        assert "_auth_user_id" not in clients[name].session
