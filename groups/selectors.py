@@ -102,12 +102,17 @@ def group_threads(user, group: Group) -> QuerySet:
 
 
 def group_sidebar(group: Group) -> dict:
-    upcoming = group.events.filter(ends_at__gte=timezone.now(), status="published").order_by(
-        "starts_at"
-    )[:5]
-    resources = Thread.objects.filter(
-        group=group, kind="resource", is_hidden=False, is_held=False
-    ).order_by("-created_at")[:5]
+    # The sidebar links each by title: only those columns (events' rows are wide).
+    upcoming = (
+        group.events.filter(ends_at__gte=timezone.now(), status="published")
+        .order_by("starts_at")
+        .only("id", "title")[:5]
+    )
+    resources = (
+        Thread.objects.filter(group=group, kind="resource", is_hidden=False, is_held=False)
+        .order_by("-created_at")
+        .only("id", "title")[:5]
+    )
     # Hosts by name (as ``str(user)`` gives it), not as whole rows of people.
     hosts = Membership.objects.filter(
         group=group, role="host", status=MembershipStatus.ACTIVE

@@ -407,6 +407,12 @@ def test_group_page_names_its_hosts_and_thread_pages_link_the_event_or_resource(
         make_thread(group, member, kind=ThreadKind.EVENT, event=event): event,
         make_thread(group, member, kind=ThreadKind.RESOURCE, resource=resource): resource,
     }
+    # The sidebar lists the group's upcoming events and its latest resource posts.
+    group.events.add(event)
+    aside = BeautifulSoup(client.get(group.get_absolute_url()).content, "html.parser").aside
+    resource_post = next(t for t in linked if t.kind == ThreadKind.RESOURCE)
+    assert aside.find("a", href=event.get_absolute_url()).get_text() == "Tea and talk"
+    assert aside.find("a", href=resource_post.get_absolute_url()).get_text() == resource_post.title
     plain_count = _count(client, plain.get_absolute_url())
     for thread, target in linked.items():
         with CaptureQueriesContext(connection) as queries:
