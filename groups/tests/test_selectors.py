@@ -161,3 +161,44 @@ def test_posts_keep_their_html_and_older_posts_get_it_from_the_migration(client,
     migration.render_existing_posts(apps, None)
     reply.refresh_from_db()
     assert reply.body_html == "<p>Edited <em>reply</em></p>\n"
+
+
+def test_read_replies_gives_what_the_queryset_gives(db, django_assert_num_queries):
+    from groups import selectors
+    from groups.views import REPLY_ORDERING
+
+    group = make_group()
+    ann, bob = make_member(group), make_member(group)
+    thread = make_thread(group, author=ann)
+    first = Reply.objects.create(thread=thread, author=ann, body="First")
+    gone = Reply.objects.create(thread=thread, author=bob, body="By someone who left")
+    Reply.objects.create(thread=thread, author=ann, body="> quote", quoted=first)
+    Reply.objects.create(thread=thread, author=ann, body="> quote", quoted=gone, is_hidden=True)
+    hidden = Reply.objects.create(thread=thread, author=bob, body="Hidden", is_hidden=True)
+    Reply.objects.create(thread=thread, author=ann, body="> quote", quoted=hidden)
+    bob.delete()  # their replies stay, without an author
+
+    def described(replies):
+        def person(user):
+            return None if user is None else (user.pk, user.full_name, user.email, str(user))
+
+        return [
+            (
+                [getattr(r, name) for name in selectors.REPLY_COLUMNS],
+                person(r.author),
+                None
+                if r.quoted is None
+                else (
+                    [getattr(r.quoted, name) for name in selectors.QUOTED_COLUMNS],
+                    person(r.quoted.author),
+                ),
+            )
+            for r in replies
+        ]
+
+    for viewer in (ann, group.memberships.get(role="host").user):  # member; host sees hidden
+        queryset = selectors.thread_replies(viewer, thread).order_by(*REPLY_ORDERING)
+        expected = described(list(queryset[:4]))
+        with django_assert_num_queries(1):  # one query, and nothing read later
+            read = described(selectors.read_replies(queryset, forward=True, values=None, limit=4))
+        assert read == expected and len(read) == 4
