@@ -155,48 +155,6 @@ def thread_replies(user, thread: Thread) -> QuerySet:
     )  # attachments: ``attach_post_attachments``, with the opening post's, in one query
 
 
-_PEOPLE_COLUMNS = ("id", "full_name", "email")
-
-
-def _in_model_order(model, columns) -> tuple[str, ...]:
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in columns)
-
-
-def read_replies(queryset, *, forward: bool, values, limit: int) -> list[Reply]:
-    """A ``core.pagination`` fetch for ``thread_replies``: what ``list(queryset[:limit])``
-    gives (each reply with its author, quoted reply and that reply's author, and only the
-    columns shown), read as plain columns and put together here. For a page of replies,
-    Django's ``select_related`` and ``only`` cost more to prepare than the rows to read."""
-    user_model = get_user_model()
-    reply_columns = _in_model_order(Reply, REPLY_COLUMNS)
-    quoted_columns = _in_model_order(Reply, QUOTED_COLUMNS)
-    people = _in_model_order(user_model, _PEOPLE_COLUMNS)
-    names = [
-        *reply_columns,
-        *(f"author__{name}" for name in people),
-        *(f"quoted__{name}" for name in quoted_columns),
-        *(f"quoted__author__{name}" for name in people),
-    ]
-    a, b, c = len(reply_columns), len(people), len(quoted_columns)
-    db = queryset.db
-    author_field, quoted_field = Reply._meta.get_field("author"), Reply._meta.get_field("quoted")
-
-    def person(values):
-        return user_model.from_db(db, people, values) if values[0] is not None else None
-
-    replies = []
-    for row in queryset.values_list(*names)[:limit]:
-        reply = Reply.from_db(db, reply_columns, row[:a])
-        author_field.set_cached_value(reply, person(row[a : a + b]))
-        quoted = None
-        if row[a + b] is not None:
-            quoted = Reply.from_db(db, quoted_columns, row[a + b : a + b + c])
-            author_field.set_cached_value(quoted, person(row[a + b + c :]))
-        quoted_field.set_cached_value(reply, quoted)
-        replies.append(reply)
-    return replies
-
-
 def attach_post_attachments(thread: Thread, replies: list) -> list[Attachment]:
     """The thread's own attachments, returned, and each reply's set on it as
     ``attachment_list``, in one query for the opening post and the page of replies."""

@@ -331,7 +331,7 @@ def thread_detail(request, pk):
     thread = _thread(request, pk)
     page = paginate_keyset_request(
         request, selectors.thread_replies(request.user, thread), ordering=REPLY_ORDERING,
-        per_page=REPLIES_PER_PAGE, fetch=selectors.read_replies,
+        per_page=REPLIES_PER_PAGE,
     )  # fmt: skip
     initial = {}
     quote_pk = request.GET.get("quote", "")
