@@ -52,6 +52,10 @@ def inner(urls_file: str, page: str, requests: int) -> None:
     import django
 
     django.setup()
+    import config.settings
+
+    if not Path(config.settings.__file__).resolve().is_relative_to(Path.cwd().resolve()):
+        raise SystemExit(f"measuring {config.settings.__file__}, not the code in {Path.cwd()}")
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.client import RequestFactory
 
@@ -81,12 +85,13 @@ def inner(urls_file: str, page: str, requests: int) -> None:
 
 def count(root: Path, env: dict, urls_file: str, page: str, requests: int) -> int:
     """Instructions of one process (set-up, warm-up and ``requests`` requests)."""
+    # Run this file from ``root`` with ``-c``, so that the first entry on sys.path is ``root``
+    # (the code measured), not this file's checkout; ``inner`` checks it.
+    runner = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        PYTHON, str(root / "bench" / "instructions.py"), "inner", urls_file, page, str(requests),
+        PYTHON, "-c", runner, __file__, "inner", urls_file, page, str(requests),
     ]  # fmt: skip
-    if not (root / "bench" / "instructions.py").exists():  # other code without this file
-        command[4] = __file__
     run_env = {**env, "PYTHONHASHSEED": "0", "PYTHONPATH": str(root)}
     result = subprocess.run(command, cwd=root, env=run_env, capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", result.stderr)
