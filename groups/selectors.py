@@ -78,6 +78,23 @@ def groups_listed_for(user) -> list[Group]:
     return list(groups.order_by("-is_network_wide", "name"))
 
 
+THREAD_LIST_COLUMNS = (
+    "id",
+    "group_id",
+    "author_id",
+    "kind",
+    "title",
+    "created_at",
+    "last_activity_at",
+    "reply_count",
+    "is_pinned",
+    "is_locked",
+    "is_hidden",
+    "is_held",
+)
+PEOPLE_COLUMNS = ("id", "full_name", "email")  # what ``str(user)`` needs
+
+
 def visible_threads(user, group: Group | None = None) -> QuerySet:
     if group is None:
         threads = Thread.objects.filter(group__in=readable_groups(user))
@@ -87,8 +104,12 @@ def visible_threads(user, group: Group | None = None) -> QuerySet:
         return Thread.objects.none()
     if group is None or not perms.can_moderate(user, group):
         threads = threads.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
-    if group is not None:  # one group's threads: its page knows the group (no join for it)
-        return threads.select_related("author")
+    if group is not None:
+        # One group's page lists its threads by title, tags, author and activity: it knows
+        # the group (no join for it) and needs neither the posts' text nor the authors' rows.
+        return threads.select_related("author").only(
+            *THREAD_LIST_COLUMNS, *(f"author__{name}" for name in PEOPLE_COLUMNS)
+        )
     return threads.select_related("author", "group")
 
 
@@ -146,7 +167,7 @@ def thread_replies(user, thread: Thread) -> QuerySet:
     if not perms.can_moderate(user, thread.group):
         replies = replies.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
     # Only the columns a reply shows: a user row is some 30 columns, three per reply.
-    people = ("id", "full_name", "email")
+    people = PEOPLE_COLUMNS
     return replies.select_related("author", "quoted", "quoted__author").only(
         *REPLY_COLUMNS,
         *(f"author__{name}" for name in people),
