@@ -87,7 +87,10 @@ def count(root: Path, env: dict, urls_file: str, page: str, requests: int) -> in
     """Instructions of one process (set-up, warm-up and ``requests`` requests)."""
     # Run this file from ``root`` with ``-c``, so that the first entry on sys.path is ``root``
     # (the code measured), not this file's checkout; ``inner`` checks it.
-    runner = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+    runner = (
+        "import runpy, sys; sys.argv = sys.argv[1:]; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         PYTHON, "-c", runner, __file__, "inner", urls_file, page, str(requests),

@@ -104,22 +104,22 @@ def visible_threads(user, group: Group | None = None) -> QuerySet:
         return Thread.objects.none()
     if group is None or not perms.can_moderate(user, group):
         threads = threads.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
-    if group is not None:
-        # One group's page lists its threads by title, tags, author and activity: it knows
-        # the group (no join for it) and needs neither the posts' text nor the authors' rows.
-        return threads.select_related("author").only(
-            *THREAD_LIST_COLUMNS, *(f"author__{name}" for name in PEOPLE_COLUMNS)
-        )
-    return threads.select_related("author", "group")
+    return threads
 
 
 def threads_search(user, q: str) -> QuerySet:
     """Threads matching ``q`` among those the person may read (never other groups')."""
-    return search.search_filter(visible_threads(user), q)
+    return search.search_filter(visible_threads(user).select_related("author", "group"), q)
 
 
 def group_threads(user, group: Group) -> QuerySet:
-    return visible_threads(user, group)
+    """A group page's list: threads by title, tags, author and activity. The page knows the
+    group (no join for it) and needs neither the posts' text nor the authors' whole rows."""
+    return (
+        visible_threads(user, group)
+        .select_related("author")
+        .only(*THREAD_LIST_COLUMNS, *(f"author__{name}" for name in PEOPLE_COLUMNS))
+    )
 
 
 def group_sidebar(group: Group) -> dict:
@@ -167,12 +167,11 @@ def thread_replies(user, thread: Thread) -> QuerySet:
     if not perms.can_moderate(user, thread.group):
         replies = replies.filter(is_hidden=False).filter(Q(is_held=False) | Q(author=user))
     # Only the columns a reply shows: a user row is some 30 columns, three per reply.
-    people = PEOPLE_COLUMNS
     return replies.select_related("author", "quoted", "quoted__author").only(
         *REPLY_COLUMNS,
-        *(f"author__{name}" for name in people),
+        *(f"author__{name}" for name in PEOPLE_COLUMNS),
         *(f"quoted__{name}" for name in QUOTED_COLUMNS),
-        *(f"quoted__author__{name}" for name in people),
+        *(f"quoted__author__{name}" for name in PEOPLE_COLUMNS),
     )  # attachments: ``attach_post_attachments``, with the opening post's, in one query
 
 

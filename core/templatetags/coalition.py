@@ -1,4 +1,11 @@
+from types import SimpleNamespace
+
 from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from core.markdown import render_markdown
 
@@ -33,20 +40,13 @@ _NAV_HTML: dict = {}
 _NAV_MAX = 5000  # keys are bounded by the URL configuration; this only guards memory
 _UNREAD = "\ue000unread\ue001"
 _CSRF = "\ue000csrf\ue001"
+_CSRF_INPUT = CsrfTokenNode().render({"csrf_token": _CSRF})  # the stand-in's hidden field
 
 
 @register.simple_tag(takes_context=True)
 def site_nav(context):
     """The header's menu (``includes/site_nav.html``), drawn once per process for each
     language, kind of viewer, current page and whether anything is unread."""
-    from types import SimpleNamespace
-
-    from django.template.defaulttags import CsrfTokenNode
-    from django.template.loader import render_to_string
-    from django.utils.html import escape
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
-
     match = getattr(context.get("request"), "resolver_match", None)
     user = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
@@ -83,7 +83,6 @@ def site_nav(context):
             _NAV_HTML[key] = html
     if unread:
         html = html.replace(_UNREAD, escape(str(unread)))
-    if _CSRF in html:
-        stand_in = CsrfTokenNode().render({"csrf_token": _CSRF})
-        html = html.replace(stand_in, CsrfTokenNode().render(context))
+    if signed_in:  # only the sign-out form has a token
+        html = html.replace(_CSRF_INPUT, CsrfTokenNode().render(context))
     return mark_safe(html)  # noqa: S308 - drawn by the template; the count is escaped

@@ -5,7 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from groups import services
-from groups.models import Reply
+from groups.models import Reply, Thread
 from groups.tests.factories import make_group, make_member, make_thread
 from members.tests.factories import UserFactory
 
@@ -148,9 +148,7 @@ def test_attachments_show_under_their_own_post(client, setting, settings, tmp_pa
     _host, group, _author, thread, first, second = setting
 
     def attach(name, reply=None):
-        thread.__class__.objects.filter(pk=thread.pk).update(
-            has_attachments=True
-        )  # as posting does
+        Thread.objects.filter(pk=thread.pk).update(has_attachments=True)  # as posting does
         return Attachment.objects.create(
             thread=thread,
             reply=reply,

@@ -84,7 +84,7 @@ def test_thread_page_queries_do_not_grow_with_replies(client, reader, django_ass
     thread = make_thread(group, author=authors[0])
     _add_replies(thread, 10, authors)
     url = thread.get_absolute_url()
-    type(thread).objects.filter(pk=thread.pk).update(has_attachments=True)  # as posting does
+    Thread.objects.filter(pk=thread.pk).update(has_attachments=True)  # as posting does
     Attachment.objects.create(
         thread=thread,
         reply=thread.replies.first(),
