@@ -40,6 +40,7 @@ __all__ = [
     "KeysetPage",
     "paginate_keyset",
     "paginate_keyset_request",
+    "row_after",
 ]
 
 DEFAULT_PER_PAGE = 20
@@ -226,6 +227,15 @@ class _RowCompare(Expression):
             f"({', '.join(sqls[:half])}) {self.operator} ({', '.join(sqls[half:])})",
             params,
         )
+
+
+def row_after(fields: Sequence[str], values: Sequence[Any], *, forward: bool = True) -> Expression:
+    """A filter for rows whose ``fields`` come strictly after ``values`` (before them when not
+    ``forward``), comparing row values as a whole: ``(name, id) > ('Oak', 12)``. For a caller
+    that reads a keyset page its own way (a ``Fetch``)."""
+    return _RowCompare(
+        [F(name) for name in fields], ">" if forward else "<", [Value(v) for v in values]
+    )
 
 
 def _seek(queryset: QuerySet, keys: list[_Key], values: list[Any], forward: bool):

@@ -39,8 +39,19 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, NotSupportedError, connections, router, transaction
-from django.db.models import Case, IntegerField, Model, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import Expression, RawSQL
 
 from core.models import SearchEntry
 
@@ -51,10 +62,13 @@ __all__ = [
     "normalise_text",
     "register",
     "search_filter",
+    "search_tiers",
     "search_index_delete",
     "search_index_rebuild",
     "search_index_update",
+    "search_exists",
     "search_terms",
+    "search_tier_ids",
     "unregister",
 ]
 
@@ -358,12 +372,18 @@ _POSTGRESQL_MATCH_SQL = {
 }
 
 
-def _postgresql_match(index: SearchIndex, terms: list[str], weight: str | None) -> RawSQL:
+def _postgresql_tsquery(terms: list[str]) -> str:
     words = [f"'{term}'" for term in terms]  # quoted: to_tsquery reads no operators inside
     if len(terms[-1]) >= MIN_PREFIX_CHARS:
         words[-1] += ":*"
+    return " & ".join(words)
+
+
+def _postgresql_match(index: SearchIndex, terms: list[str], weight: str | None) -> RawSQL:
     # The SQL is one of three constants; the words go in as a parameter.
-    return RawSQL(_POSTGRESQL_MATCH_SQL[weight], (index.label, " & ".join(words)))  # noqa: S611
+    return RawSQL(  # noqa: S611
+        _POSTGRESQL_MATCH_SQL[weight], (index.label, _postgresql_tsquery(terms))
+    )
 
 
 _MATCHERS = {"sqlite": _sqlite_match, "postgresql": _postgresql_match}
@@ -414,3 +434,149 @@ def search_filter(queryset: QuerySet, q: str | None, *, rank: str = "search_rank
         )
         .order_by(rank, *ordering)
     )
+
+
+# --- The same results, rank by rank ------------------------------------------------------------
+
+# What an entry must match to rank 1, 2 or 3 (PostgreSQL): each tier excludes the earlier ones.
+# Every match must be in the whole text (``document``), as ``search_filter`` requires; a match in
+# the A or B text is one there too (the same words, tokenised the same way), so ranks 1 and 2
+# don't test it again, which would make PostgreSQL read a second index.
+_LAST_RANK = len(RANKED_WEIGHTS) + 1
+_POSTGRESQL_TIER_SQL = {
+    None: "document @@ {q}",  # any rank
+    1: "document_a @@ {q}",
+    2: "document_b @@ {q} AND NOT document_a @@ {q}",
+    3: "document @@ {q} AND NOT document_a @@ {q} AND NOT document_b @@ {q}",
+}
+_TSQUERY = "to_tsquery('english'::regconfig, %s)"
+
+
+class _EntryMatches(Expression):
+    """``EXISTS (...)``: does the row's search entry match, at a rank (PostgreSQL)?
+
+    The subquery ends in ``OFFSET 0``, which keeps PostgreSQL from turning it into a join: it
+    stays a test of each row the outer query reads (one probe of the (model, object) index), so
+    a query in name order can walk that order and stop after a page or a capped count. (As a
+    join, the planner may start from the full-text index, and it often misjudges how many rows
+    a prefix or a rank's "not in the name" conditions match.)"""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, label: str, condition: str, params: list, pk=None):
+        super().__init__()
+        self.label, self.condition, self.params = label, condition, params
+        self.pk = pk if pk is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        [self.pk] = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        sql = (
+            "EXISTS (SELECT 1 FROM core_searchentry WHERE model_label = %s"  # noqa: S608
+            f" AND object_id = {pk_sql} AND {self.condition} OFFSET 0)"
+        )
+        return sql, [self.label, *pk_params, *self.params]
+
+
+def _postgresql_exists(index: SearchIndex, terms: list[str], number: int | None) -> Expression:
+    """Does the row's entry match ``terms`` at rank ``number`` (any rank: ``None``)? A test
+    per row, through the (model, object) index."""
+    condition = _POSTGRESQL_TIER_SQL[number].replace("{q}", _TSQUERY)
+    params = [_postgresql_tsquery(terms)] * condition.count("%s")
+    return _EntryMatches(index.label, condition, params)
+
+
+def search_exists(queryset: QuerySet, q: str | None) -> QuerySet:
+    """The rows of ``search_filter(queryset, q)``, neither ranked nor ordered: for a capped
+    count. On PostgreSQL an ``EXISTS`` that the planner may read from either side: testing each
+    row when matches are dense (so a capped count stops early), or from the full-text index
+    when they are few."""
+    index = get_index(queryset.model)
+    if not (q or "").strip():
+        return queryset
+    terms = search_terms(q)
+    if not terms:
+        return queryset.none()
+    if connections[queryset.db].vendor == "postgresql":
+        condition = RawSQL(  # noqa: S611 - a constant; the words are parameters
+            _POSTGRESQL_TIER_SQL[None].replace("{q}", _TSQUERY),
+            [_postgresql_tsquery(terms)],
+            output_field=BooleanField(),
+        )
+        entries = SearchEntry.objects.filter(
+            condition, model_label=index.label, object_id=OuterRef("pk")
+        )
+        return queryset.filter(Exists(entries))
+    return queryset.filter(pk__in=_sqlite_match(index, terms, None))
+
+
+def search_tier_ids(model: type[Model], q: str | None, rank: int, *, limit: int) -> list[int]:
+    """Ids of at most ``limit`` objects of ``model`` whose text matches ``q`` at ``rank`` (as
+    ``search_tiers`` numbers them), straight from the full-text index: a cheap look at how many
+    a rank holds. Whether the objects are listed, or pass other filters, is not checked. Only on
+    PostgreSQL (``NotSupportedError`` elsewhere); an empty list when ``q`` has no words."""
+    index = get_index(model)
+    terms = search_terms(q)
+    if not terms or rank not in _POSTGRESQL_TIER_SQL:
+        return []
+    connection = connections[router.db_for_read(SearchEntry)]
+    if connection.vendor != "postgresql":
+        raise NotSupportedError("search_tier_ids works on PostgreSQL only.")
+    condition = _POSTGRESQL_TIER_SQL[rank].replace("{q}", _TSQUERY)
+    sql = f"SELECT object_id FROM core_searchentry WHERE model_label = %s AND {condition} LIMIT %s"  # noqa: S608 - constants
+    params = [index.label, *[_postgresql_tsquery(terms)] * condition.count("%s"), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def search_tiers(
+    queryset: QuerySet, q: str | None, *, rank: str = "search_rank"
+) -> list[tuple[int, QuerySet]]:
+    """The rows of ``search_filter(queryset, q)`` split by rank: ``[(1, rows ranked 1), (2,
+    ...), (3, ...)]``, each annotated with ``rank`` as a constant and not ordered.
+
+    Together they are exactly ``search_filter``'s rows. A page that wants the first rows in
+    ``(rank, name, pk)`` order can read the tiers in turn, each in name order, and stop when
+    it has enough, instead of ranking every match first. On PostgreSQL each tier is a test per
+    row (an index probe), so the planner can walk a sorted index and stop early when matches
+    are many, or start from the full-text index when they are few; on SQLite, whose full-text
+    matches come cheaply as ids, each tier is a set of ids. An empty list when ``q`` has no
+    searchable words; a blank ``q`` is one tier, rank 0.
+    """
+    index = get_index(queryset.model)
+    if not (q or "").strip():
+        return [(0, queryset.annotate(**{rank: Value(0, output_field=IntegerField())}))]
+    terms = search_terms(q)
+    if not terms:
+        return []
+    vendor = connections[queryset.db].vendor
+    if vendor not in _MATCHERS:
+        raise NotSupportedError(f"core.search supports SQLite and PostgreSQL, not {vendor}.")
+    registered = {letter for letter, _getter in index.weights}
+    ranked = [
+        (number, letter)
+        for number, letter in enumerate(RANKED_WEIGHTS, start=1)
+        if letter in registered
+    ]
+    tiers = []
+    for number, letter in [*ranked, (_LAST_RANK, None)]:
+        if vendor == "postgresql":
+            narrowed = queryset.filter(_postgresql_exists(index, terms, number))
+        else:
+            narrowed = queryset.filter(pk__in=_sqlite_match(index, terms, None))
+            for earlier, earlier_letter in ranked:
+                if earlier < number:
+                    narrowed = narrowed.exclude(pk__in=_sqlite_match(index, terms, earlier_letter))
+            if letter:
+                narrowed = narrowed.filter(pk__in=_sqlite_match(index, terms, letter))
+        tiers.append(
+            (number, narrowed.annotate(**{rank: Value(number, output_field=IntegerField())}))
+        )
+    return tiers

@@ -132,6 +132,33 @@ def test_every_word_must_match_and_cross_field_matches_come_last(places):
     ]
 
 
+@pytest.mark.parametrize(
+    "q", ["befriending", "befriending leeds", "leeds", "cafe", "zzz", "the", ""]
+)
+def test_ranks_read_in_turn_hold_the_ranked_results(places, q):
+    """``search_tiers`` splits ``search_filter``'s rows by rank, and ``search_exists`` holds
+    them all: a page can read the ranks in turn and show exactly the ranked list."""
+    ranked = [(p.pk, p.search_rank) for p in search.search_filter(Place.objects.all(), q)]
+    in_turn = []
+    for number, tier in search.search_tiers(Place.objects.all(), q):
+        in_turn += [(p.pk, p.search_rank) for p in tier.order_by("name", "pk")]
+        assert {p.search_rank for p in tier} <= {number}
+    assert in_turn == ranked
+    assert sorted(search.search_exists(Place.objects.all(), q).values_list("pk", flat=True)) == (
+        sorted(pk for pk, _rank in ranked)
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_a_ranks_ids_come_from_the_index_up_to_a_limit(places):
+    ranked = search.search_filter(Place.objects.all(), "befriending")
+    for rank in (1, 2, 3):
+        expected = {p.pk for p in ranked if p.search_rank == rank}
+        assert set(search.search_tier_ids(Place, "befriending", rank, limit=100)) == expected
+    assert len(search.search_tier_ids(Place, "befriending", 1, limit=2)) == 2
+    assert search.search_tier_ids(Place, "the", 1, limit=100) == []
+
+
 def test_stems_stop_words_prefixes_and_accents(places):
     qs = Place.objects.all()
     assert names(search.search_filter(qs, "befriend")) == names(
@@ -298,6 +325,11 @@ def test_no_input_makes_a_search_fail(places, q):
     results = search.search_filter(Place.objects.all(), q)
     found = list(results[:5])
     assert all(hasattr(p, "search_rank") for p in found)
+    for _number, tier in search.search_tiers(Place.objects.all(), q):
+        list(tier.order_by("name", "pk")[:2])
+    list(search.search_exists(Place.objects.all(), q)[:2])
+    if connection.vendor == "postgresql":
+        search.search_tier_ids(Place, q, 3, limit=2)
 
 
 def test_very_long_input_is_cut_not_refused(places):

@@ -20,10 +20,10 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 
 from core import geo, search
-from core.pagination import paginate_keyset_request
+from core.pagination import paginate_keyset_request, row_after
 from core.permissions import is_coordinator, is_member
 from members import cache as directory_cache
 from members.models import (
@@ -362,6 +362,67 @@ class FilteredDirectoryQuery(DirectoryQuery):
         return self.plain.filter(pk__in=ids)
 
 
+# --- Words: read the ranks in turn ------------------------------------------------------------
+
+
+@dataclass
+class SearchDirectoryQuery(DirectoryQuery):
+    """A search's list in (rank, name, pk) order, read rank by rank on PostgreSQL.
+
+    Ranking every match before taking a page costs as much as the matches are many ("people"
+    matches 40,000 organisations), but a page needs only its rows, and within a rank they are
+    in name order. So the ranks are read in turn from the cursor's, each for the rows still
+    needed, until the page is full. How a rank is read depends on its size, looked up from the
+    full-text index capped at ``COUNT_CAP`` (``search_tier_ids``): a small rank is read from
+    its ids; a large one by walking the name index and testing each organisation
+    (``search_tiers``), which finds a page soon because matches are dense. Rows, order and
+    cursors are exactly those of the ranked query. The capped count is made the same way: from
+    the ids when every rank is small, else by testing organisations until the cap. SQLite
+    reads its matches as ids from FTS5 cheaply, so there the ranked query is kept.
+    """
+
+    searched: QuerySet | None = None  # the list before the words (other filters applied)
+    q: str = ""
+    tiers: list = field(default_factory=list)  # [(rank, queryset)] from search_tiers
+    _ids: dict = field(default_factory=dict, init=False, repr=False)
+
+    def _tier_ids(self, number: int) -> list | None:
+        """The ids of rank ``number``'s matches, or ``None`` when there are more than the cap."""
+        if number not in self._ids:
+            ids = search.search_tier_ids(Organisation, self.q, number, limit=COUNT_CAP + 1)
+            self._ids[number] = ids if len(ids) <= COUNT_CAP else None
+        return self._ids[number]
+
+    def fetch(self, queryset: QuerySet, *, forward: bool, values, limit: int) -> list:
+        rows: list = []
+        for number, tier in self.tiers if forward else self.tiers[::-1]:
+            if values is not None and ((number < values[0]) if forward else (number > values[0])):
+                continue  # the cursor is past this rank
+            ids = self._tier_ids(number)
+            if ids == []:
+                continue
+            if ids is not None:
+                tier = self.searched.filter(pk__in=ids).annotate(
+                    search_rank=Value(number, output_field=IntegerField())
+                )
+            if values is not None and number == values[0]:
+                tier = tier.filter(row_after(("name", "pk"), values[1:], forward=forward))
+            ordering = ("name", "pk") if forward else ("-name", "-pk")
+            rows += tier.order_by(*ordering)[: limit - len(rows)]
+            if len(rows) >= limit:
+                break
+        return rows
+
+    def counted_queryset(self) -> QuerySet:
+        ids = []
+        for number, _tier in self.tiers:
+            found = self._tier_ids(number)
+            if found is None:  # many: test organisations until the cap
+                return search.search_exists(self.searched, self.q)
+            ids += found
+        return self.searched.filter(pk__in=ids)
+
+
 # --- Near a place: read only the districts around the page --------------------------------------
 
 _near_groups_memo: tuple[int, tuple] | None = None
@@ -530,7 +591,9 @@ def organisations_directory(
         plain = plain.filter(staff_size=filters["size"])
     ordering: tuple[str, ...] = ("name", "pk")
     narrowed = bool(chosen or filters.get("area") or filters.get("size"))
+    searched = None
     if filters.get("q"):
+        searched = queryset
         queryset = search.search_filter(queryset, filters["q"])
         ordering = ("search_rank", "name", "pk")
         narrowed = True
@@ -546,6 +609,14 @@ def organisations_directory(
         version = terms.version if terms.version is not None else directory_cache.data_version()
         return NearDirectoryQuery(
             queryset=queryset, ordering=ordering, near=point, narrowed=narrowed, version=version
+        )
+    if searched is not None and connections[queryset.db].vendor == "postgresql":
+        return SearchDirectoryQuery(
+            queryset=queryset,
+            ordering=ordering,
+            searched=searched,
+            q=filters["q"],
+            tiers=search.search_tiers(searched, filters["q"]),
         )
     if chosen and not filters.get("q"):
         version = terms.version if terms.version is not None else directory_cache.data_version()

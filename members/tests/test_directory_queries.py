@@ -225,6 +225,67 @@ def test_every_page_of_a_tag_filter_is_in_name_order(db, request, filters, cap):
     assert found.count(3) == min(len(expected), 4)
 
 
+# --- Words: ranks read in turn -----------------------------------------------------------------
+
+NAMES = ["Lunch Club", "Tea Circle", "Walking Group", "Garden Club", "Memory Cafe"]
+DESCRIPTIONS = ["A weekly club for carers.", "A garden for older people.", "Tea and talk.", ""]
+
+
+def _build_searchable(rng: random.Random, *, count: int) -> None:
+    """``count`` organisations whose words rank differently: in the name (rank 1), in a focus
+    area or audience (rank 2), or in the description (rank 3); names repeat, some not listed."""
+    _build(rng, count=count, tag_share=0.3)
+    organisations = list(Organisation.objects.all())
+    for org in organisations:
+        org.name = f"{rng.choice(NAMES)} {rng.randrange(30)}"
+        org.description = rng.choice(DESCRIPTIONS)
+    Organisation.objects.bulk_update(organisations, ["name", "description"])
+    search.search_index_rebuild(Organisation)
+
+
+@pytest.mark.parametrize("cap", ["low", "normal"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=club",  # ranks 1 and 3
+        "?q=carers",  # ranks 2 and 3
+        "?q=dementia",  # rank 2 only
+        "?q=garden+club",  # rank 1, and 3 spread over name and description
+        "?q=tea&region=wales",
+        "?q=club&focus=dementia&area=local",
+        "?q=zanzibar",
+        "?q=the",  # no searchable words
+    ],
+)
+def test_every_page_of_a_search_is_in_rank_then_name_order(db, request, query, cap):
+    """However a search's page is read (PostgreSQL reads the ranks in turn, small ones from
+    their ids and large ones by walking the names), it holds the ranked list's rows."""
+    if cap == "low":
+        request.getfixturevalue("low_cap")
+    _build_searchable(random.Random(query), count=120)
+    _page_, found = _page(DIRECTORY + query, 7)
+    expected = [o.pk for o in found.queryset.order_by(*found.ordering)]
+    if query not in ("?q=zanzibar", "?q=the"):
+        assert len(expected) > 7
+    assert _walk(query, 7) == expected
+    assert found.count(1000) == len(expected)
+    assert found.count(3) == min(len(expected), 4)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL reads ranks in turn")
+def test_a_search_page_reads_each_rank_only_as_far_as_it_needs(db, low_cap):
+    """On PostgreSQL the first page of a search whose first rank fills it never reads the
+    others: a large rank is walked in name order, not ranked in full."""
+    _build_searchable(random.Random(3), count=120)
+    with CaptureQueriesContext(connection) as captured:
+        page, found = _page(DIRECTORY + "?q=club", 5)
+    assert isinstance(found, selectors.SearchDirectoryQuery)
+    assert [o.search_rank for o in page] == [1] * 5
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "document_a" in sql and "NOT document_a" not in sql  # rank 1 only
+    assert "CASE WHEN" not in sql  # no ranking of every match
+
+
 def test_the_export_lists_the_same_organisations_in_the_same_order(db):
     _build(random.Random(5), count=50)
     terms = selectors.taxonomy()
@@ -254,6 +315,8 @@ def _queries(url: str) -> int:
         "?near=LS6&q=org",
         "?focus=dementia&region=wales",
         "?focus=dementia&region=wales&area=national",
+        "?q=org",
+        "?q=org&region=wales",
     ],
 )
 def test_the_number_of_queries_does_not_grow_with_the_directory(
