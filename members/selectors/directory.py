@@ -362,6 +362,51 @@ class FilteredDirectoryQuery(DirectoryQuery):
         return self.plain.filter(pk__in=ids)
 
 
+# --- Area served and staff size: counted from a grouped count ---------------------------------
+
+_column_counts_memo: tuple[int, dict] | None = None
+
+
+def _column_counts(version: int) -> dict:
+    """How many listed organisations have each (area served, staff size): one grouped query,
+    kept per data ``version`` (any write to organisations changes it)."""
+    global _column_counts_memo
+    memo = _column_counts_memo
+    if memo is not None and memo[0] == version:
+        return memo[1]
+    counts = {
+        (area, size): n
+        for area, size, n in Organisation.objects.filter(status=MembershipStatus.ACTIVE)
+        .order_by()
+        .values_list("area_served", "staff_size")
+        .annotate(n=Count("id"))
+    }
+    _column_counts_memo = (version, counts)
+    return counts
+
+
+@dataclass
+class ColumnDirectoryQuery(DirectoryQuery):
+    """Listed organisations in name order, narrowed by area served and staff size or not at
+    all. A page walks the name index and soon finds its rows; the count comes from the grouped
+    counts kept per data version, so a rare pair ("national", "250+") is not counted by
+    reading every organisation."""
+
+    area: str = ""
+    size: str = ""
+    version: int | None = None
+
+    def count(self, limit: int) -> int:
+        if self.version is None:
+            return super().count(limit)
+        total = sum(
+            n
+            for (area, size), n in _column_counts(self.version).items()
+            if (not self.area or area == self.area) and (not self.size or size == self.size)
+        )
+        return min(total, limit + 1)
+
+
 # --- Words: read the ranks in turn ------------------------------------------------------------
 
 
@@ -638,6 +683,14 @@ def organisations_directory(
             ordering=ordering,
             counted=counted,
             plain=plain,
+        )
+    if not chosen and not filters.get("q"):
+        return ColumnDirectoryQuery(
+            queryset=queryset,
+            ordering=ordering,
+            area=filters.get("area") or "",
+            size=filters.get("size") or "",
+            version=terms.version if terms.version is not None else directory_cache.data_version(),
         )
     return DirectoryQuery(queryset=queryset, ordering=ordering, near=point)
 

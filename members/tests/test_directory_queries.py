@@ -3,6 +3,7 @@ whole list in its order, however the page is read (a ring of districts near a pl
 rarest tag first), and the number of queries does not grow with the data."""
 
 import random
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -21,6 +22,7 @@ from members.models import (
     MembershipStatus,
     Organisation,
     Region,
+    StaffSize,
 )
 from members.selectors import directory as selectors
 
@@ -223,6 +225,55 @@ def test_every_page_of_a_tag_filter_is_in_name_order(db, request, filters, cap):
     _page_, found = _page(DIRECTORY + query, 6)
     assert found.count(1000) == len(expected)
     assert found.count(3) == min(len(expected), 4)
+
+
+# --- Area served and staff size: counted from grouped counts -------------------------------------
+
+
+def test_area_and_size_are_counted_from_counts_kept_per_data_version(
+    db, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(selectors, "_column_counts_memo", None)
+    monkeypatch.setattr(selectors, "_taxonomy_memo", None)
+    rng = random.Random(11)
+    organisations = _build(rng, count=80)
+    for org in organisations:
+        org.staff_size = rng.choice([*StaffSize.values, ""])
+    Organisation.objects.bulk_update(organisations, ["staff_size"])
+    cases = [{}, {"area": "national"}, {"size": "250+"}, {"area": "local", "size": "1-9"}]
+
+    def expected(filters):
+        return Organisation.objects.filter(
+            status=MembershipStatus.ACTIVE,
+            **{
+                column: filters[name]
+                for name, column in (("area", "area_served"), ("size", "staff_size"))
+                if name in filters
+            },
+        ).count()
+
+    def found(filters, version):
+        terms = selectors.taxonomy(version=version)
+        return selectors.organisations_directory(
+            viewer=AnonymousUser(), filters=filters, terms=terms
+        )
+
+    found({}, 501).count(1000)  # the grouped counts, once for this version
+    for filters in cases:
+        listed = found(filters, 501)
+        assert isinstance(listed, selectors.ColumnDirectoryQuery)
+        total = expected(filters)
+        with django_assert_num_queries(0):
+            assert listed.count(1000) == total > 0
+            assert listed.count(2) == min(total, 3)
+        shown = _walk("?" + urlencode(filters), 9)
+        assert shown == [o.pk for o in listed.queryset.order_by(*listed.ordering)]
+    # A write changes the data version (members.cache), and the next count sees it.
+    Organisation.objects.filter(status=MembershipStatus.ACTIVE, area_served="national").update(
+        status=MembershipStatus.LAPSED
+    )
+    assert found({"area": "national"}, 502).count(1000) == 0
+    assert found({}, 502).count(1000) == expected({})
 
 
 # --- Words: ranks read in turn -----------------------------------------------------------------
