@@ -92,7 +92,7 @@ THREAD_LIST_COLUMNS = (
     "is_hidden",
     "is_held",
 )
-PEOPLE_COLUMNS = ("id", "full_name", "email")  # what ``str(user)`` needs
+PEOPLE_COLUMNS = ("id", "full_name")  # what ``str(user)`` needs
 
 
 def visible_threads(user, group: Group | None = None) -> QuerySet:
@@ -137,11 +137,11 @@ def group_sidebar(group: Group) -> dict:
     # Hosts by name (as ``str(user)`` gives it), not as whole rows of people.
     hosts = Membership.objects.filter(
         group=group, role="host", status=MembershipStatus.ACTIVE
-    ).values_list("user__full_name", "user__email")
+    ).values_list("user__full_name", "user_id")
     return {
         "events": list(upcoming),
         "resources": list(resources),
-        "hosts": [full_name or email for full_name, email in hosts],
+        "hosts": [get_user_model().display_name(full_name, pk) for full_name, pk in hosts],
     }
 
 

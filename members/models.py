@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -157,14 +158,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         ordering = ["full_name", "email"]
 
+    # A person's name shows wherever others see them (posts, digests, group hosts, lists), but
+    # their email address only where they chose (``members.selectors.directory.visible_value``).
+    # So someone with no name (made on the command line, say) is shown by number, never by email.
+    @staticmethod
+    def display_name(full_name: str, pk) -> str:
+        return full_name or gettext("Member %(number)s") % {"number": pk}
+
     def __str__(self):
-        return self.full_name or self.email
+        return self.display_name(self.full_name, self.pk)
 
     def get_full_name(self):
-        return self.full_name or self.email
+        return str(self)
 
     def get_short_name(self):
-        return (self.full_name.split(" ")[0] if self.full_name else "") or self.email
+        return self.full_name.split(" ")[0] if self.full_name else str(self)
 
     @property
     def is_member(self):

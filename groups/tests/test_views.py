@@ -422,3 +422,24 @@ def test_group_page_names_its_hosts_and_thread_pages_link_the_event_or_resource(
         )
         assert link is not None and link.get_text() == target.title
         assert len(queries) == plain_count + 1  # the linked entry, read when shown
+
+
+def test_someone_without_a_name_is_shown_by_number_never_by_email(signed_in):
+    """A name shows wherever other members see a person; an email address only where its owner
+    chose. A host or author with no name (made on the command line) keeps a hidden address
+    hidden on the group page (hosts, thread list) and the thread page; digests, lists and
+    emails name people by ``str(user)``, which is the same."""
+    from members.models import Visibility
+
+    nameless = UserFactory(full_name="", email="quiet.host@example.org")
+    nameless.email_visibility = Visibility.HIDDEN
+    nameless.save()
+    group = make_group(hosts=[nameless])
+    thread = make_thread(group, nameless, title="Who is hosting?")
+    services.reply_create(author=nameless, thread=thread, body="I am.")
+    client = signed_in(make_member(group))
+    for url in (group.get_absolute_url(), thread.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "quiet.host" not in html
+        assert f"Member {nameless.pk}" in html
+    assert str(nameless) == nameless.get_full_name() == f"Member {nameless.pk}"
