@@ -47,3 +47,48 @@ def test_production_sends_security_headers(client, settings, db):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+_TWO_REQUESTS = """
+import io
+import django
+django.setup()
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test.client import RequestFactory
+handler, factory = WSGIHandler(), RequestFactory()
+seen = []
+for _ in range(2):
+    environ = factory._base_environ(PATH_INFO="/healthz", REQUEST_METHOD="GET", HTTP_HOST="localhost")
+    environ["wsgi.input"] = io.BytesIO(b"")
+    body = handler(environ, lambda *args: None)
+    b"".join(body)
+    body.close()
+    seen.append(connection.connection)
+print("same" if seen[0] is not None and seen[0] is seen[1] else "reopened")
+"""
+
+
+def test_an_sqlite_site_keeps_its_connection_between_requests(tmp_path):
+    """Opening the database file costs a request more than a simple page's queries (decision
+    0013): by default a process keeps it open; ``CONN_MAX_AGE=0`` closes it after each one."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CONN_MAX_AGE"}}
+
+    def run(**env):
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-c", _TWO_REQUESTS],
+            cwd=ROOT,
+            env={
+                **clean,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    kept, closed = run(), run(CONN_MAX_AGE="0")
+    assert kept.stdout.strip() == "same", kept.stderr
+    assert closed.stdout.strip() == "reopened", closed.stderr
