@@ -13,6 +13,8 @@ def audit_log(*, actor, action: str, target=None, **data) -> AuditEntry:
     if target is not None:
         entry.target_type = target._meta.label_lower
         entry.target_id = str(target.pk)
-        entry.target_label = str(target)[:255]
+        # What coordinators read in the audit log: a person without a name by their address.
+        label = target.audit_label() if hasattr(target, "audit_label") else str(target)
+        entry.target_label = label[:255]
     entry.save()
     return entry

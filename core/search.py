@@ -439,6 +439,8 @@ def search_filter(queryset: QuerySet, q: str | None, *, rank: str = "search_rank
 # --- The same results, rank by rank ------------------------------------------------------------
 
 # What an entry must match to rank 1, 2 or 3 (PostgreSQL): each tier excludes the earlier ones.
+# (The A and B columns are those of the stored entries: after changing a model's weights,
+# rebuild its index, as ever.)
 # Every match must be in the whole text (``document``), as ``search_filter`` requires; a match in
 # the A or B text is one there too (the same words, tokenised the same way), so ranks 1 and 2
 # don't test it again, which would make PostgreSQL read a second index.
@@ -503,7 +505,10 @@ def search_exists(queryset: QuerySet, q: str | None) -> QuerySet:
     terms = search_terms(q)
     if not terms:
         return queryset.none()
-    if connections[queryset.db].vendor == "postgresql":
+    vendor = connections[queryset.db].vendor
+    if vendor not in _MATCHERS:
+        raise NotSupportedError(f"core.search supports SQLite and PostgreSQL, not {vendor}.")
+    if vendor == "postgresql":
         condition = RawSQL(  # noqa: S611 - a constant; the words are parameters
             _POSTGRESQL_TIER_SQL[None].replace("{q}", _TSQUERY),
             [_postgresql_tsquery(terms)],
@@ -516,16 +521,21 @@ def search_exists(queryset: QuerySet, q: str | None) -> QuerySet:
     return queryset.filter(pk__in=_sqlite_match(index, terms, None))
 
 
-def search_tier_ids(model: type[Model], q: str | None, rank: int, *, limit: int) -> list[int]:
+def search_tier_ids(
+    model: type[Model], q: str | None, rank: int, *, limit: int, using: str | None = None
+) -> list[int]:
     """Ids of at most ``limit`` objects of ``model`` whose text matches ``q`` at ``rank`` (as
     ``search_tiers`` numbers them), straight from the full-text index: a cheap look at how many
     a rank holds. Whether the objects are listed, or pass other filters, is not checked. Only on
-    PostgreSQL (``NotSupportedError`` elsewhere); an empty list when ``q`` has no words."""
+    PostgreSQL (``NotSupportedError`` elsewhere); an empty list when ``q`` has no words.
+    ``using`` is the database the rows will be read from (by default, the model's)."""
     index = get_index(model)
+    if rank not in (1, 2, _LAST_RANK):
+        raise ValueError(f"A search rank is 1, 2 or {_LAST_RANK}, not {rank!r}.")
     terms = search_terms(q)
-    if not terms or rank not in _POSTGRESQL_TIER_SQL:
+    if not terms:
         return []
-    connection = connections[router.db_for_read(SearchEntry)]
+    connection = connections[using or router.db_for_read(model)]
     if connection.vendor != "postgresql":
         raise NotSupportedError("search_tier_ids works on PostgreSQL only.")
     condition = _POSTGRESQL_TIER_SQL[rank].replace("{q}", _TSQUERY)

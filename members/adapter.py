@@ -46,3 +46,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+
+def own_name(user) -> str:
+    """How allauth names people to themselves ("You are signed in as ...")."""
+    return user.own_name

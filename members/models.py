@@ -151,7 +151,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = []
+    REQUIRED_FIELDS = ["full_name"]  # createsuperuser asks for a name too
 
     class Meta:
         verbose_name = _("user")
@@ -172,7 +172,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return str(self)
 
     def get_short_name(self):
-        return self.full_name.split(" ")[0] if self.full_name else str(self)
+        words = self.full_name.split()
+        return words[0] if words else str(self)
+
+    @property
+    def own_name(self) -> str:
+        """The name, else the email address: only for the person themself (the "signed in as"
+        message) and for coordinators (the audit log), who may see the address anyway."""
+        return self.full_name or self.email
+
+    def audit_label(self) -> str:
+        return self.own_name
 
     @property
     def is_member(self):

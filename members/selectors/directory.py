@@ -434,7 +434,9 @@ class SearchDirectoryQuery(DirectoryQuery):
     def _tier_ids(self, number: int) -> list | None:
         """The ids of rank ``number``'s matches, or ``None`` when there are more than the cap."""
         if number not in self._ids:
-            ids = search.search_tier_ids(Organisation, self.q, number, limit=COUNT_CAP + 1)
+            ids = search.search_tier_ids(
+                Organisation, self.q, number, limit=COUNT_CAP + 1, using=self.searched.db
+            )
             self._ids[number] = ids if len(ids) <= COUNT_CAP else None
         return self._ids[number]
 

@@ -18,7 +18,12 @@ from members.models import (
     User,
 )
 from members.services import joining
-from members.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from members.tests.factories import (
+    CoordinatorFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -495,3 +500,31 @@ def test_queue_and_log_query_counts_do_not_grow_with_the_data(client, coordinato
     _make_queue(300, 10)
     many = queries()
     assert many == few
+
+
+def test_people_without_a_name_are_named_by_address_only_where_coordinators_look(db, client):
+    """Others see a person without a name as "Member N" (never their address); the audit log,
+    which only coordinators read, names them by address so that the record says who it was."""
+    boss = CoordinatorFactory(full_name="", email="boss@example.org")
+    target = UserFactory(full_name="", email="nameless@example.org")
+    audit_log(actor=boss, action="members.user.status", target=target, status="lapsed")
+    client.force_login(boss)
+    page = client.get(reverse("coordinator:audit")).content.decode()
+    assert "boss@example.org" in page and "nameless@example.org" in page
+    assert str(target) == f"Member {target.pk}"
+
+
+def test_createsuperuser_asks_for_a_name(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="full_name"):
+        call_command("createsuperuser", interactive=False, email="c@example.org", verbosity=0)
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        email="c@example.org",
+        full_name="Cara Coordinator",
+        verbosity=0,
+    )
+    assert str(User.objects.get(email="c@example.org")) == "Cara Coordinator"
