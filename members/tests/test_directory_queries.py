@@ -323,6 +323,42 @@ def test_every_page_of_a_search_is_in_rank_then_name_order(db, request, query, c
     assert found.count(3) == min(len(expected), 4)
 
 
+@pytest.mark.parametrize("per_page", [1, 60])
+@pytest.mark.parametrize("cap", [4, 20])  # 20: the name-rank is walked, the others read by id
+def test_a_search_pages_any_size_and_across_ranks(db, monkeypatch, per_page, cap):
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
+    _build_searchable(random.Random(per_page + cap), count=120)
+    for query in ("?q=club", "?q=carers&area=local"):
+        _page_, found = _page(DIRECTORY + query, per_page)
+        expected = [o.pk for o in found.queryset.order_by(*found.ordering)]
+        ranks = set(found.queryset.values_list("search_rank", flat=True))
+        assert len(ranks) >= 2, "the data must span ranks"
+        assert _walk(query, per_page) == expected
+
+
+def test_a_search_cursor_from_an_older_list_gives_the_rows_after_it(db, low_cap):
+    """A "Next" link made before the words moved out of a rank still gives a run of the list
+    as it is now, none of it already shown."""
+    _build_searchable(random.Random(9), count=120)
+    url, shown = DIRECTORY + "?q=club", []
+    page, found = _page(url, 9)
+    while page.has_next and page.object_list[-1].search_rank == 1:
+        shown += [o.pk for o in page]
+        page, found = _page(page.next_url, 9)
+    shown += [o.pk for o in page]
+    assert page.has_next and page.object_list[-1].search_rank == 3
+    # Half the organisations still to come in rank 3 drop the word from their description.
+    later = [o.pk for o in found.queryset.filter(search_rank=3).exclude(pk__in=shown)]
+    Organisation.objects.filter(pk__in=later[::2]).update(description="Tea and talk.")
+    search.search_index_rebuild(Organisation)
+    following, found = _page(page.next_url, 9)
+    now = [o.pk for o in found.queryset.order_by(*found.ordering)]
+    rows = [o.pk for o in following]
+    assert rows and not set(rows) & set(shown) and not set(rows) & set(later[::2])
+    start = now.index(rows[0])
+    assert rows == now[start : start + len(rows)]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL reads ranks in turn")
 def test_a_search_page_reads_each_rank_only_as_far_as_it_needs(db, low_cap):
     """On PostgreSQL the first page of a search whose first rank fills it never reads the
