@@ -51,3 +51,21 @@ def test_no_markdown_input_produces_a_script_or_handler(text):
     assert 'href="javascript:' not in lowered
     # An event handler only matters inside a tag; as text it is escaped and harmless.
     assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", lowered)
+
+
+def test_a_text_shown_again_is_not_parsed_again(monkeypatch):
+    """A group's purpose or an event's description is drawn on every view of its page: each
+    process keeps the renders of texts up to CACHED_MAX_CHARS, and gives the same HTML."""
+    from core import markdown
+
+    parsed = []
+    real = markdown._md.render
+    monkeypatch.setattr(markdown._md, "render", lambda text: parsed.append(text) or real(text))
+    short = "Meet **monthly** to share what works. <script>x</script>"
+    first, again = render_markdown(short), render_markdown(short)
+    assert first == again and "<strong>monthly</strong>" in again and "<script" not in again
+    assert parsed.count(short) <= 1  # at most once (another test may have rendered it first)
+    long = "word " * (markdown.CACHED_MAX_CHARS // 5 + 1) + "**end**"
+    assert render_markdown(long) == render_markdown(long)
+    assert "<strong>end</strong>" in render_markdown(long)
+    assert parsed.count(long) == 3  # long texts are not kept
