@@ -612,6 +612,12 @@ def _bounded(ring: Q) -> bool:
     )
 
 
+def _data_version(terms: Taxonomy) -> int | None:
+    """The directory data version the per-version summaries are kept at: the one the taxonomy
+    was loaded at, else the current one (coordinators' pages, which are never cached)."""
+    return terms.version if terms.version is not None else directory_cache.data_version()
+
+
 def organisations_directory(
     *, viewer, filters: dict, terms: Taxonomy, for_export: bool = False
 ) -> DirectoryQuery:
@@ -653,7 +659,7 @@ def organisations_directory(
     if for_export:
         return DirectoryQuery(queryset=_with_tags(queryset), ordering=ordering, near=point)
     if point is not None:
-        version = terms.version if terms.version is not None else directory_cache.data_version()
+        version = _data_version(terms)
         return NearDirectoryQuery(
             queryset=queryset, ordering=ordering, near=point, narrowed=narrowed, version=version
         )
@@ -666,7 +672,7 @@ def organisations_directory(
             tiers=search.search_tiers(searched, filters["q"]),
         )
     if chosen and not filters.get("q"):
-        version = terms.version if terms.version is not None else directory_cache.data_version()
+        version = _data_version(terms)
         sizes = _term_sizes(version)
         _kind, relation, rarest = min(chosen, key=lambda c: sizes.get((c[0], c[2].pk), 0))
         counted = _tag_members(relation, rarest.pk).filter(
@@ -692,7 +698,7 @@ def organisations_directory(
             ordering=ordering,
             area=filters.get("area") or "",
             size=filters.get("size") or "",
-            version=terms.version if terms.version is not None else directory_cache.data_version(),
+            version=_data_version(terms),
         )
     return DirectoryQuery(queryset=queryset, ordering=ordering, near=point)
 

@@ -1,6 +1,7 @@
 """The coordinators' screens: only coordinators get in; every action is audited."""
 
 import pytest
+from allauth.account.utils import user_display
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -512,6 +513,8 @@ def test_people_without_a_name_are_named_by_address_only_where_coordinators_look
     page = client.get(reverse("coordinator:audit")).content.decode()
     assert "boss@example.org" in page and "nameless@example.org" in page
     assert str(target) == f"Member {target.pk}"
+    # "You are signed in as ..." is said only to the person themself.
+    assert user_display(target) == "nameless@example.org"
 
 
 def test_createsuperuser_asks_for_a_name(db):

@@ -404,6 +404,8 @@ def _queries(url: str) -> int:
         "?focus=dementia&region=wales&area=national",
         "?q=org",
         "?q=org&region=wales",
+        "?area=national&size=250%2B",
+        "?",
     ],
 )
 def test_the_number_of_queries_does_not_grow_with_the_directory(
