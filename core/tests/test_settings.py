@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -92,3 +94,54 @@ def test_an_sqlite_site_keeps_its_connection_between_requests(tmp_path):
     kept, closed = run(), run(CONN_MAX_AGE="0")
     assert kept.stdout.strip() == "same", kept.stderr
     assert closed.stdout.strip() == "reopened", closed.stderr
+
+
+_SHOW_PAGE_COST = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SHOW random_page_cost")
+    print(cursor.fetchone()[0])
+"""
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("PostgreSQL only (run with a PostgreSQL DATABASE_URL)")
+    return url
+
+
+def test_postgresql_connections_price_random_reads_for_ssds():
+    """With the default page cost of 4 the planner reads every search entry for a common word
+    instead of the full-text index (decision 0014); the site asks for 1.1 unless told not to,
+    and a value that is not a number stops it starting with a message that names the setting."""
+    url = _postgres_url()
+
+    def run(**env):
+        clean = {k: v for k, v in os.environ.items() if k != "DATABASE_RANDOM_PAGE_COST"}
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-c", _SHOW_PAGE_COST],
+            cwd=ROOT,
+            env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": url, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    default, chosen, server = (
+        run(),
+        run(DATABASE_RANDOM_PAGE_COST="2"),
+        run(DATABASE_RANDOM_PAGE_COST=""),
+    )
+    assert default.stdout.strip() == "1.1", default.stderr
+    assert chosen.stdout.strip() == "2", chosen.stderr
+    import psycopg
+
+    with psycopg.connect(url) as plain:  # what the server says with nobody asking
+        servers_own = plain.execute("SHOW random_page_cost").fetchone()[0]
+    assert server.stdout.strip() == servers_own, server.stderr
+    wrong = run(DATABASE_RANDOM_PAGE_COST="fast")
+    assert wrong.returncode != 0
+    assert "DATABASE_RANDOM_PAGE_COST must be a number" in wrong.stderr
