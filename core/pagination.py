@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_PER_PAGE",
     "Fetch",
     "KeysetPage",
+    "carried",
     "paginate_keyset",
     "paginate_keyset_request",
     "row_after",
@@ -119,19 +120,30 @@ def _plain(value: Any) -> Any:
     raise ValueError(f"Keyset pagination cannot put a {type(value).__name__} in a cursor.")
 
 
-def _encode(direction: str, number: int, ordering: Sequence[str], values: Sequence[Any]) -> str:
+def _encode(
+    direction: str,
+    number: int,
+    ordering: Sequence[str],
+    values: Sequence[Any],
+    carry: dict | None = None,
+) -> str:
     payload = [direction, number, _fingerprint(ordering), [_plain(v) for v in values]]
+    if carry:
+        payload.append(carry)
     return signing.dumps(payload, salt=_SALT, compress=True)
 
 
 def _decode(cursor: str | None, ordering: Sequence[str]):
-    """``(direction, number, values)`` from a cursor, or ``None`` if it is absent or not ours."""
+    """``(direction, number, values, carry)`` from a cursor, or ``None`` if it is absent or not
+    ours (``carry`` is ``{}`` when the cursor carries nothing)."""
     if not cursor or len(cursor) > MAX_CURSOR_CHARS:
         return None
     try:
-        direction, number, fingerprint, values = signing.loads(cursor, salt=_SALT)
+        payload = signing.loads(cursor, salt=_SALT)
+        direction, number, fingerprint, values, *rest = payload
     except (signing.BadSignature, ValueError, TypeError):
         return None
+    carry = rest[0] if len(rest) == 1 else {}
     if (
         direction not in ("next", "prev")
         or fingerprint != _fingerprint(ordering)
@@ -139,9 +151,21 @@ def _decode(cursor: str | None, ordering: Sequence[str]):
         or number < 1
         or not isinstance(values, list)
         or len(values) != len(ordering)
+        or len(rest) > 1
+        or not isinstance(carry, dict)
     ):
         return None
-    return direction, number, values
+    return direction, number, values, carry
+
+
+def carried(cursor: str | None, ordering: Sequence[str]) -> dict:
+    """What the page that made ``cursor`` put in it (``paginate_keyset``'s ``carry``), e.g. the
+    list's count, so that the next page need not work it out again; ``{}`` for no cursor, one
+    that carries nothing, or one that is not ours. Signed like the rest of the cursor: only this
+    site can have written it, but it is as old as the link it came in, so a caller checks it is
+    still true (a data version, the filters it was counted for)."""
+    decoded = _decode(cursor, ordering)
+    return decoded[3] if decoded else {}
 
 
 # --- Sort keys ------------------------------------------------------------------------------
@@ -271,6 +295,7 @@ def paginate_keyset(
     cursor: str | None = None,
     per_page: int = DEFAULT_PER_PAGE,
     fetch: Fetch | None = None,
+    carry: dict | None = None,
 ) -> KeysetPage:
     """The page of ``queryset`` sorted by ``ordering`` that ``cursor`` points at (or the first).
 
@@ -280,6 +305,7 @@ def paginate_keyset(
     page, so the last page of a long list costs about what the first does. A missing, malformed,
     tampered or other-ordering cursor gives the first page; nothing here raises for a cursor.
     ``fetch`` (see ``Fetch``) may change how the rows are read, never which rows they are.
+    ``carry`` (small, JSON-safe) goes into the page's cursors, for ``carried`` to read back.
     """
     fetch = fetch or _fetch_plainly
     ordering = tuple(ordering)
@@ -309,18 +335,18 @@ def paginate_keyset(
         )
         if page.has_next:
             last = [_key_value(rows[-1], k.name, pk_name) for k in keys]
-            page.next_cursor = _encode("next", number + 1, ordering, last)
+            page.next_cursor = _encode("next", number + 1, ordering, last, carry)
         if has_previous:
             if number - 1 <= 1 or not rows:
                 page.previous_cursor = ""  # the first page
             else:
                 first = [_key_value(rows[0], k.name, pk_name) for k in keys]
-                page.previous_cursor = _encode("prev", number - 1, ordering, first)
+                page.previous_cursor = _encode("prev", number - 1, ordering, first, carry)
         return page
 
     if values is None:
         return first_page()
-    direction, number, _raw = decoded
+    direction, number, _raw, _carry = decoded
     if direction == "next":
         rows = fetch(
             queryset.filter(_seek(queryset, keys, values, forward=True)).order_by(
@@ -352,12 +378,18 @@ def paginate_keyset_request(
     per_page: int = DEFAULT_PER_PAGE,
     param: str = "cursor",
     fetch: Fetch | None = None,
+    carry: dict | None = None,
 ) -> KeysetPage:
     """``paginate_keyset`` with the cursor read from ``request.GET[param]``, and the page's
     ``next_url``/``previous_url`` set to this path with the other query parameters (search
     words, filters) kept and only ``param`` changed."""
     page = paginate_keyset(
-        queryset, ordering=ordering, cursor=request.GET.get(param), per_page=per_page, fetch=fetch
+        queryset,
+        ordering=ordering,
+        cursor=request.GET.get(param),
+        per_page=per_page,
+        fetch=fetch,
+        carry=carry,
     )
 
     def url(cursor: str | None) -> str | None:

@@ -256,3 +256,28 @@ def test_template_adds_htmx_attributes_only_when_given_a_target():
 def test_template_is_empty_for_a_single_page():
     html = render_to_string("includes/pagination.html", {"page": KeysetPage(object_list=[1])})
     assert html.strip() == ""
+
+
+def test_a_page_s_cursors_carry_what_it_was_given_and_only_this_site_can_write_it(places):
+    from core.pagination import _encode, _fingerprint, carried
+
+    ordering = ("name", "pk")
+    first = paginate_keyset(places, ordering=ordering, per_page=10, carry={"count": 40})
+    second = paginate_keyset(places, ordering=ordering, cursor=first.next_cursor, per_page=10)
+    assert carried(first.next_cursor, ordering) == {"count": 40}
+    assert carried(second.previous_cursor, ordering) == {}  # this page was given nothing
+    assert second.number == 2 and pks(second) != pks(first)
+    # No cursor, another ordering's, a tampered one, or one carrying something not a mapping.
+    assert carried(None, ordering) == {}
+    assert carried(first.next_cursor, ("latitude", "pk")) == {}
+    assert carried(first.next_cursor[:-3] + "AAA", ordering) == {}
+    for odd in ([40], {"count": 40}, "more"):  # a list, two extras, a string: not ours
+        payload = ["next", 2, _fingerprint(ordering), ["a", 1], odd]
+        if odd == "more":
+            payload[4:] = [{}, {}]
+        cursor = signing.dumps(payload, salt="core.pagination.cursor")
+        assert carried(cursor, ordering) == ({"count": 40} if isinstance(odd, dict) else {})
+    # A cursor from before cursors could carry anything still turns the page.
+    plain = _encode("next", 2, ordering, [first.object_list[-1].name, first.object_list[-1].pk])
+    assert carried(plain, ordering) == {}
+    assert pks(paginate_keyset(places, ordering=ordering, cursor=plain, per_page=10)) == pks(second)

@@ -254,14 +254,16 @@ class DirectoryQuery:
     near: tuple[float, float] | None = None
     _counts: dict = field(default_factory=dict, init=False, repr=False)
 
-    def page(self, request, *, per_page: int):
-        """The page of the list that ``request``'s cursor points at (keyset pagination)."""
+    def page(self, request, *, per_page: int, carry: dict | None = None):
+        """The page of the list that ``request``'s cursor points at (keyset pagination);
+        ``carry`` goes into its links' cursors (``core.pagination.carried``)."""
         return paginate_keyset_request(
             request,
             self.paged_queryset(per_page),
             ordering=self.ordering,
             per_page=per_page,
             fetch=self.fetch,
+            carry=carry,
         )
 
     def paged_queryset(self, per_page: int) -> QuerySet:
@@ -270,12 +272,21 @@ class DirectoryQuery:
     def fetch(self, queryset: QuerySet, *, forward: bool, values, limit: int) -> list:
         return list(queryset[:limit])
 
+    def known_count(self, limit: int, count: int) -> None:
+        """``count`` (up to ``limit + 1``) is already known, e.g. carried from the page before:
+        ``count(limit)`` gives it without counting."""
+        self._counts[limit] = count
+
     def count(self, limit: int) -> int:
         """How many organisations match, counting no further than ``limit + 1`` (counted once
         per limit: a page may already have needed it)."""
         if limit not in self._counts:
-            self._counts[limit] = count_up_to(self.counted_queryset(), limit)
+            self._counts[limit] = self._count(limit)
         return self._counts[limit]
+
+    def _count(self, limit: int) -> int:
+        """``count`` without the memo (subclasses count more cheaply where they can)."""
+        return count_up_to(self.counted_queryset(), limit)
 
     def counted_queryset(self) -> QuerySet:
         return self.queryset
@@ -347,13 +358,13 @@ class FilteredDirectoryQuery(DirectoryQuery):
             )
         return self._ids
 
-    def count(self, limit: int) -> int:
+    def _count(self, limit: int) -> int:
         found = len(self._matches())
         if found <= COUNT_CAP:  # every match is known
             return min(found, limit + 1)
         if limit + 1 <= found:
             return limit + 1
-        return super().count(limit)
+        return super()._count(limit)
 
     def paged_queryset(self, per_page: int) -> QuerySet:
         ids = self._matches()
@@ -396,9 +407,9 @@ class ColumnDirectoryQuery(DirectoryQuery):
     size: str = ""
     version: int | None = None
 
-    def count(self, limit: int) -> int:
+    def _count(self, limit: int) -> int:
         if self.version is None:
-            return super().count(limit)
+            return super()._count(limit)
         total = sum(
             n
             for (area, size), n in _column_counts(self.version).items()
@@ -544,11 +555,11 @@ class NearDirectoryQuery(DirectoryQuery):
             self._sorted = (distances[order], outcodes[order], np.cumsum(counts[order]))
         return self._sorted
 
-    def count(self, limit: int) -> int:
+    def _count(self, limit: int) -> int:
         """With no other filter, every located listed organisation matches: the district
         groups (kept per data version) already count them, so no query is needed."""
         if self.narrowed or self.version is None:
-            return super().count(limit)
+            return super()._count(limit)
         cumulative = self._groups_by_distance()[2]
         total = int(cumulative[-1]) if len(cumulative) else 0
         return min(total, limit + 1)

@@ -275,3 +275,42 @@ def test_near_counts_every_located_organisation_and_a_new_one_at_once(client):
     make_located("Valley Befrienders", postcode="LS1 4AP")
     assert count(DIRECTORY + "?near=LS1&x=1") == "3 organisations found"
     assert names_on(get(client, DIRECTORY + "?near=LS1&x=2")[0])[0] == "Valley Befrienders"
+
+
+def _counted(response_queries) -> bool:
+    return any("COUNT(" in query["sql"].upper() for query in response_queries)
+
+
+def test_the_next_page_takes_its_count_from_the_link_while_the_data_is_unchanged(client):
+    """Counting a common word's matches is a search page's costliest query: a page's links
+    carry its count, and the next page uses it unless the directory changed since, or the
+    link was edited to other filters."""
+    from members.tests.test_directory import bulk_orgs
+
+    bulk_orgs(45)
+
+    def visit(url):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        page = BeautifulSoup(response.content, "html.parser")
+        return page, _counted(captured.captured_queries)
+
+    first, counted = visit(DIRECTORY + "?q=lunch")
+    assert counted and "45 organisations found" in first.get_text()
+    second_url = first.select_one("a[rel=next]")["href"]
+    second, counted = visit(second_url)
+    assert not counted and "45 organisations found" in second.get_text()
+    third, counted = visit(second.select_one("a[rel=next]")["href"])
+    assert not counted and "45 organisations found" in third.get_text()
+    back, counted = visit(third.select_one("a[rel=prev]")["href"])
+    assert not counted and "45 organisations found" in back.get_text()
+
+    # Edited to other filters: counted for those.
+    make_org("Hilltop Lunch Club", focus=["carers"])
+    directory_cache.clear()
+    other, counted = visit(second_url.replace("q=lunch", "q=hilltop"))
+    assert counted and "1 organisation found" in other.get_text()
+    # The directory changed (a new lunch club): the old link's count is not used.
+    again, counted = visit(second_url)
+    assert counted and "46 organisations found" in again.get_text()

@@ -7,6 +7,7 @@ form is a plain GET form, so every filter and every chip also works without Java
 from __future__ import annotations
 
 import csv
+import hashlib
 
 from django.contrib.messages import get_messages
 from django.http import HttpResponse, StreamingHttpResponse
@@ -22,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
+from core.pagination import carried as carried_in
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, is_member, member_required
 from members import cache as directory_cache
@@ -202,6 +204,32 @@ def _cache_kind(request, fragment: bool) -> str:
     return "page"
 
 
+def _count_carry(found, request, *, version: int | None, filters: dict) -> dict | None:
+    """The count, carried in the page's links so that the next page need not count again.
+
+    Counting a common word's matches is a search page's costliest query, and it is the same on
+    every page of a list. So a page's "next" and "previous" cursors carry its count with the
+    data version and the filters it was counted for; a page reached by one of them uses it
+    only if both still hold (any write to the directory changes the version). Without a
+    version (coordinators, inside a transaction) it counts every time."""
+    if version is None:
+        return None
+    counted_for = hashlib.blake2s(
+        repr(sorted((name, str(value)) for name, value in filters.items())).encode(),
+        digest_size=8,
+    ).hexdigest()
+    carried = carried_in(request.GET.get("cursor"), found.ordering)
+    count = carried.get("count")
+    if (
+        carried.get("version") == version
+        and carried.get("filters") == counted_for
+        and isinstance(count, int)
+        and 0 <= count <= COUNT_LIMIT + 1
+    ):
+        found.known_count(COUNT_LIMIT, count)
+    return {"count": found.count(COUNT_LIMIT), "version": version, "filters": counted_for}
+
+
 def directory(request):
     """Member organisations: search, filters, "near a postcode", pages of 20.
 
@@ -229,7 +257,8 @@ def directory(request):
     form = DirectoryFilterForm(request.GET, taxonomy=terms)
     filters = form.valid_filters()
     found = selectors.organisations_directory(viewer=request.user, filters=filters, terms=terms)
-    page = found.page(request, per_page=PER_PAGE)
+    carry = _count_carry(found, request, version=version, filters=filters)
+    page = found.page(request, per_page=PER_PAGE, carry=carry)
     selectors.attach_focus_areas(page.object_list, terms)
     _describe(page.object_list)
     export_query = request.GET.copy()
