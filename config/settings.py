@@ -144,9 +144,12 @@ else:
         try:
             _page_cost = float(_page_cost)
         except ValueError:
+            _page_cost = -1.0
+        if not 0 <= _page_cost < float("inf"):  # PostgreSQL would refuse every connection
             raise ImproperlyConfigured(
-                f"DATABASE_RANDOM_PAGE_COST must be a number or empty, not {_page_cost!r}."
-            ) from None
+                "DATABASE_RANDOM_PAGE_COST must be a number of 0 or more, or empty, not "
+                f"{env.str('DATABASE_RANDOM_PAGE_COST')!r}."
+            )
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = " ".join(
             filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"])

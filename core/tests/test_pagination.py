@@ -265,19 +265,48 @@ def test_a_page_s_cursors_carry_what_it_was_given_and_only_this_site_can_write_i
     first = paginate_keyset(places, ordering=ordering, per_page=10, carry={"count": 40})
     second = paginate_keyset(places, ordering=ordering, cursor=first.next_cursor, per_page=10)
     assert carried(first.next_cursor, ordering) == {"count": 40}
-    assert carried(second.previous_cursor, ordering) == {}  # this page was given nothing
+    assert second.has_next
+    assert carried(second.next_cursor, ordering) == {}  # this page was given nothing
     assert second.number == 2 and pks(second) != pks(first)
     # No cursor, another ordering's, a tampered one, or one carrying something not a mapping.
     assert carried(None, ordering) == {}
     assert carried(first.next_cursor, ("latitude", "pk")) == {}
     assert carried(first.next_cursor[:-3] + "AAA", ordering) == {}
-    for odd in ([40], {"count": 40}, "more"):  # a list, two extras, a string: not ours
-        payload = ["next", 2, _fingerprint(ordering), ["a", 1], odd]
-        if odd == "more":
-            payload[4:] = [{}, {}]
-        cursor = signing.dumps(payload, salt="core.pagination.cursor")
-        assert carried(cursor, ordering) == ({"count": 40} if isinstance(odd, dict) else {})
+    head = ["next", 2, _fingerprint(ordering), ["a", 1]]
+    for extra, expected in (
+        ([{"count": 40}], {"count": 40}),
+        ([[40]], {}),  # not a mapping
+        (["count"], {}),
+        ([{}, {}], {}),  # more than one
+    ):
+        cursor = signing.dumps([*head, *extra], salt="core.pagination.cursor")
+        assert carried(cursor, ordering) == expected
     # A cursor from before cursors could carry anything still turns the page.
     plain = _encode("next", 2, ordering, [first.object_list[-1].name, first.object_list[-1].pk])
     assert carried(plain, ordering) == {}
     assert pks(paginate_keyset(places, ordering=ordering, cursor=plain, per_page=10)) == pks(second)
+
+
+def test_a_long_name_of_rare_characters_still_turns_the_page_and_drops_what_it_cannot_carry(db):
+    """A cursor holds the last row's name: 200 rare characters (emoji, CJK) make one of 1,300
+    or more characters. It must still turn the page (with or without what it carries); what is
+    carried is left out rather than making a cursor too long to be read back."""
+    from core.pagination import MAX_CURSOR_CHARS, carried
+
+    rng = random.Random(3)
+    for i in range(3):
+        name = "".join(chr(rng.randrange(0x20000, 0x2A6DF)) for _ in range(199)) + str(i)
+        OrganisationFactory(name=name)
+    queryset = Organisation.objects.all()
+    ordering = ("name", "pk")
+    first = paginate_keyset(queryset, ordering=ordering, per_page=1, carry={"count": 3})
+    assert 1000 < len(first.next_cursor) <= MAX_CURSOR_CHARS
+    assert carried(first.next_cursor, ordering) == {"count": 3}
+    second = paginate_keyset(queryset, ordering=ordering, cursor=first.next_cursor, per_page=1)
+    assert second.number == 2 and pks(second) != pks(first)
+    too_much = {"note": "".join(chr(rng.randrange(0x1F300, 0x1FAFF)) for _ in range(400))}
+    heavy = paginate_keyset(queryset, ordering=ordering, per_page=1, carry=too_much)
+    assert len(heavy.next_cursor) <= MAX_CURSOR_CHARS
+    assert carried(heavy.next_cursor, ordering) == {}
+    again = paginate_keyset(queryset, ordering=ordering, cursor=heavy.next_cursor, per_page=1)
+    assert pks(again) == pks(second)

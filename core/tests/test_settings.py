@@ -142,6 +142,7 @@ def test_postgresql_connections_price_random_reads_for_ssds():
     with psycopg.connect(url) as plain:  # what the server says with nobody asking
         servers_own = plain.execute("SHOW random_page_cost").fetchone()[0]
     assert server.stdout.strip() == servers_own, server.stderr
-    wrong = run(DATABASE_RANDOM_PAGE_COST="fast")
-    assert wrong.returncode != 0
-    assert "DATABASE_RANDOM_PAGE_COST must be a number" in wrong.stderr
+    for wrong in ("fast", "-1", "nan", "inf"):
+        refused = run(DATABASE_RANDOM_PAGE_COST=wrong)
+        assert refused.returncode != 0
+        assert "DATABASE_RANDOM_PAGE_COST must be a number of 0 or more" in refused.stderr

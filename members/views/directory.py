@@ -7,7 +7,7 @@ form is a plain GET form, so every filter and every chip also works without Java
 from __future__ import annotations
 
 import csv
-import hashlib
+import time
 
 from django.contrib.messages import get_messages
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -208,26 +209,30 @@ def _count_carry(found, request, *, version: int | None, filters: dict) -> dict 
     """The count, carried in the page's links so that the next page need not count again.
 
     Counting a common word's matches is a search page's costliest query, and it is the same on
-    every page of a list. So a page's "next" and "previous" cursors carry its count with the
-    data version and the filters it was counted for; a page reached by one of them uses it
-    only if both still hold (any write to the directory changes the version). Without a
-    version (coordinators, inside a transaction) it counts every time."""
+    every page of a list. So a page's "next" and "previous" cursors carry its count, when it
+    was counted, and a digest of what it was counted for: the data version (any write to the
+    directory changes it), the filters and the count limit, keyed with the site's secret so the
+    version itself is not shown. A page reached by such a link uses the count only if the
+    digest still matches and it was counted no longer ago than the directory's cache keeps a
+    page (``DIRECTORY_CACHE_SECONDS``), which bounds changes no version sees (a rebuilt search
+    index, a restored backup). Without a version (coordinators, inside a transaction, the cache
+    turned off) every page counts."""
     if version is None:
         return None
-    counted_for = hashlib.blake2s(
-        repr(sorted((name, str(value)) for name, value in filters.items())).encode(),
-        digest_size=8,
-    ).hexdigest()
+    described = repr((version, COUNT_LIMIT, sorted((k, str(v)) for k, v in filters.items())))
+    counted_for = salted_hmac("members.directory.count", described).hexdigest()[:16]
     carried = carried_in(request.GET.get("cursor"), found.ordering)
-    count = carried.get("count")
+    count, counted_at, now = carried.get("count"), carried.get("at"), int(time.time())
     if (
-        carried.get("version") == version
-        and carried.get("filters") == counted_for
+        carried.get("for") == counted_for
         and isinstance(count, int)
         and 0 <= count <= COUNT_LIMIT + 1
+        and isinstance(counted_at, int)
+        and 0 <= now - counted_at <= directory_cache.seconds()
     ):
         found.known_count(COUNT_LIMIT, count)
-    return {"count": found.count(COUNT_LIMIT), "version": version, "filters": counted_for}
+        now = counted_at  # the count is as old as when it was counted
+    return {"count": found.count(COUNT_LIMIT), "at": now, "for": counted_for}
 
 
 def directory(request):
