@@ -157,6 +157,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["full_name", "email"]
+        # The people list is read in (name, id) order, a page at a time (keyset pagination).
+        indexes = [models.Index(fields=["full_name", "id"], name="user_name_id")]
 
     # A person's name shows wherever others see them (posts, digests, group hosts, lists), but
     # their email address only where they chose (``members.selectors.directory.visible_value``).

@@ -837,7 +837,38 @@ PEOPLE_COLUMNS = (
 )
 
 
-def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> QuerySet[User]:
+@dataclass
+class WordsFirstPeopleQuery(DirectoryQuery):
+    """The people list narrowed by words. No index serves a word inside a name, role or bio,
+    and the planner cannot tell how many people have it, so walking the name index for a rare
+    word reads every person (slower than reading the table). So the matches' ids are read
+    first, stopping at the cap (``COUNT_CAP``): that gives the count, and when there are no
+    more than the cap the page is sorted from just those ids; otherwise matches are plentiful
+    and the name walk finds a page soon."""
+
+    _ids: list | None = field(default=None, init=False, repr=False)
+
+    def _matches(self) -> list:
+        if self._ids is None:
+            self._ids = list(
+                self.queryset.prefetch_related(None)
+                .order_by()
+                .values_list("pk", flat=True)[: COUNT_CAP + 1]
+            )
+        return self._ids
+
+    def _count(self, limit: int) -> int:
+        found = len(self._matches())
+        if found <= COUNT_CAP or limit + 1 <= found:
+            return min(found, limit + 1)
+        return super()._count(limit)
+
+    def paged_queryset(self, per_page: int) -> QuerySet:
+        ids = self._matches()
+        return self.queryset if len(ids) > COUNT_CAP else self.queryset.filter(pk__in=ids)
+
+
+def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> DirectoryQuery:
     """People ``viewer`` may see, matching ``filters`` (``q``, ``focus``), ordered by name,
     with their focus areas and listed organisations prefetched."""
     queryset = people_visible_to(viewer, User.objects.only(*PEOPLE_COLUMNS))
@@ -853,7 +884,7 @@ def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> QuerySet[User
             queryset = queryset.filter(
                 Q(full_name__icontains=word) | Q(job_title__icontains=word) | Q(bio__icontains=word)
             )
-    return queryset.order_by("full_name", "id").prefetch_related(
+    queryset = queryset.order_by("full_name", "id").prefetch_related(
         Prefetch("focus_areas", queryset=FocusArea.objects.order_by("position", "name")),
         Prefetch(
             "org_memberships",
@@ -865,6 +896,8 @@ def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> QuerySet[User
             to_attr="listed_memberships",
         ),
     )
+    kind = WordsFirstPeopleQuery if q else DirectoryQuery
+    return kind(queryset=queryset, ordering=("full_name", "pk"))
 
 
 def people_cards(*, viewer, people) -> list[PersonCard]:

@@ -21,6 +21,7 @@ from members.models import (
     Organisation,
     Region,
     StaffSize,
+    User,
 )
 from members.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -350,6 +351,29 @@ def test_people_list_query_count_does_not_grow(client, member, db):
         person.focus_areas.set(FocusArea.objects.all()[:2])
         MembershipFactory(organisation=OrganisationFactory(), user=person)
     assert _queries(client, reverse("members:people")) == small
+
+
+def test_a_long_people_list_is_counted_only_up_to_a_thousand_and_pages_by_name(client, member, db):
+    """Counting every visible person on each page cost as much as the page; like the
+    organisations, the people list stops counting after 1,000."""
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"person{i:04d}@example.org",
+                full_name=f"Person {i:04d}",
+                status=MembershipStatus.ACTIVE,
+                profile_visibility="public",
+            )
+            for i in range(1001)
+        ]
+    )
+    client.force_login(member)
+    page = BeautifulSoup(client.get(reverse("members:people")).content, "html.parser")
+    assert page.select_one("h2.results__count").get_text() == "More than 1,000 people found"
+    names = [a.get_text(strip=True) for a in page.select(".results-list h3 a")]
+    assert [n for n in names if n.startswith("Person")][:2] == ["Person 0000", "Person 0001"]
+    narrowed = client.get(reverse("members:people") + "?q=Person+0999").content.decode()
+    assert "1 person found" in narrowed
 
 
 # --- htmx --------------------------------------------------------------------------------------

@@ -423,3 +423,45 @@ def test_the_number_of_queries_does_not_grow_with_the_directory(
         found.count(1000)
     with django_assert_max_num_queries(small + 3):
         _page(page.next_url, 20) if page.next_url else None
+
+
+@pytest.mark.parametrize("cap", [4, 1000])
+def test_the_people_list_narrowed_by_words_pages_like_the_plain_query(db, monkeypatch, cap):
+    """Words in a name, role or bio are matched first as ids (up to the cap); whether the
+    matches are few (sorted from their ids) or many (the name walk), every page holds the
+    rows, order and count of the plain query, forwards and back."""
+    from members.tests.factories import UserFactory
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
+    rng = random.Random(5)
+    for i in range(23):
+        UserFactory(
+            full_name=rng.choice(["Ann ", "Bea ", "Cy "]) + f"Quill {i:02d}",
+            job_title=rng.choice(["", "Quill keeper"]),
+            status=MembershipStatus.ACTIVE,
+            profile_visibility="members",
+        )
+    UserFactory(full_name="Dot Other", status=MembershipStatus.ACTIVE)
+    viewer = UserFactory(full_name="Viewer Person", status=MembershipStatus.ACTIVE)
+    terms = selectors.taxonomy()
+    found = selectors.people_directory(viewer=viewer, filters={"q": "quill"}, terms=terms)
+    expected = list(found.queryset.order_by("full_name", "pk").values_list("pk", flat=True))
+    assert len(expected) == 23
+    assert found.count(1000) == 23
+    factory = RequestFactory()
+    seen, cursor, pages = [], None, []
+    while True:
+        request = factory.get(
+            "/members/people/", {"q": "quill", **({"cursor": cursor} if cursor else {})}
+        )
+        again = selectors.people_directory(viewer=viewer, filters={"q": "quill"}, terms=terms)
+        page = again.page(request, per_page=5)
+        pages.append(page)
+        seen += [person.pk for person in page]
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    back = factory.get("/members/people/", {"q": "quill", "cursor": pages[-1].previous_cursor})
+    again = selectors.people_directory(viewer=viewer, filters={"q": "quill"}, terms=terms)
+    assert [p.pk for p in again.page(back, per_page=5)] == [p.pk for p in pages[-2]]

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.pagination import carried as carried_in
-from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required, is_coordinator, is_member, member_required
 from members import cache as directory_cache
 from members.forms import DirectoryFilterForm
@@ -310,16 +309,16 @@ def people(request):
         request.GET, taxonomy=terms, fields=DirectoryFilterForm.PEOPLE_FIELDS
     )
     filters = form.valid_filters()
-    queryset = selectors.people_directory(viewer=request.user, filters=filters, terms=terms)
-    page = paginate_keyset_request(
-        request, queryset, ordering=("full_name", "pk"), per_page=PER_PAGE
-    )
+    found = selectors.people_directory(viewer=request.user, filters=filters, terms=terms)
+    page = found.page(request, per_page=PER_PAGE)
     page.object_list = selectors.people_cards(viewer=request.user, people=page.object_list)
     context = {
         "form": form,
         "form_id": FILTERS_FORM_ID,
         "page": page,
-        "count": queryset.count(),
+        "count": found.count(COUNT_LIMIT),
+        "count_limit": COUNT_LIMIT,
+        "count_limit_text": number_format(COUNT_LIMIT, force_grouping=True),
         "filters": filters,
         "chips": _chips(request, form, filters, terms),
         "list_kind": "people",
