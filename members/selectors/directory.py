@@ -278,8 +278,8 @@ class DirectoryQuery:
         self._counts[limit] = count
 
     def count(self, limit: int) -> int:
-        """How many organisations match, counting no further than ``limit + 1`` (counted once
-        per limit: a page may already have needed it)."""
+        """How many rows match, counting no further than ``limit + 1`` (counted once per
+        limit: a page may already have needed it)."""
         if limit not in self._counts:
             self._counts[limit] = self._count(limit)
         return self._counts[limit]
