@@ -5,6 +5,7 @@ With no variables set you get a development site on SQLite in ``var/`` that prin
 to the console and runs background tasks from the database queue.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -142,17 +143,17 @@ else:
     _page_cost = env.str("DATABASE_RANDOM_PAGE_COST", default="1.1").strip()
     if _page_cost:
         try:
-            _page_cost = float(_page_cost)
+            _cost = float(_page_cost)
         except ValueError:
-            _page_cost = -1.0
-        if not 0 <= _page_cost < float("inf"):  # PostgreSQL would refuse every connection
+            _cost = math.nan
+        if not (math.isfinite(_cost) and _cost >= 0):  # PostgreSQL would refuse to connect
             raise ImproperlyConfigured(
                 "DATABASE_RANDOM_PAGE_COST must be a number of 0 or more, or empty, not "
-                f"{env.str('DATABASE_RANDOM_PAGE_COST')!r}."
+                f"{_page_cost!r}."
             )
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = " ".join(
-            filter(None, [_options.get("options", ""), f"-c random_page_cost={_page_cost}"])
+            filter(None, [_options.get("options", ""), f"-c random_page_cost={_cost}"])
         )
 # Each process keeps its connection between requests, on SQLite too: connecting costs a request
 # more than a simple page's queries (decision 0013).

@@ -340,17 +340,28 @@ def test_long_results_are_counted_only_up_to_a_thousand(client, db):
         assert "1001" not in body
 
 
-def test_people_list_query_count_does_not_grow(client, member, db):
+@pytest.mark.parametrize(
+    "query, also_listed",
+    [("", 1), ("?q=Quill", 0), ("?q=Quill&focus=loneliness-and-isolation", 0)],  # 1: the viewer
+)
+def test_people_list_query_count_does_not_grow(client, member, db, query, also_listed):
     org = OrganisationFactory()
     client.force_login(member)
-    for _ in range(5):
-        MembershipFactory(organisation=org, user=UserFactory(profile_visibility="members"))
-    small = _queries(client, reverse("members:people"))
-    for _ in range(40):
-        person = UserFactory(profile_visibility="public")
-        person.focus_areas.set(FocusArea.objects.all()[:2])
+    focus = list(FocusArea.objects.filter(slug="loneliness-and-isolation"))
+    assert focus
+    for i in range(5):
+        person = UserFactory(profile_visibility="members", full_name=f"Ann Quill {i}")
+        person.focus_areas.set(focus)
+        MembershipFactory(organisation=org, user=person)
+    url = reverse("members:people") + query
+    small = _queries(client, url)
+    assert f"{5 + also_listed} people found" in client.get(url).content.decode()
+    for i in range(40):
+        person = UserFactory(profile_visibility="public", full_name=f"Bea Quill {i}")
+        person.focus_areas.set(focus)
         MembershipFactory(organisation=OrganisationFactory(), user=person)
-    assert _queries(client, reverse("members:people")) == small
+    assert _queries(client, url) == small
+    assert f"{45 + also_listed} people found" in client.get(url).content.decode()
 
 
 def test_a_long_people_list_is_counted_only_up_to_a_thousand_and_pages_by_name(client, member, db):

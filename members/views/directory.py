@@ -32,7 +32,9 @@ from members.models import AreaServed
 from members.selectors import directory as selectors
 
 PER_PAGE = 20
-COUNT_LIMIT = 1000  # counting stops here: "more than 1,000" is as useful as 45,115, and cheaper
+# Counting stops here: "more than 1,000" is as useful as 45,115, and cheaper. The lists' own
+# queries use the same cap to choose how to read a page, so they count it once.
+COUNT_LIMIT = selectors.COUNT_CAP
 FILTERS_FORM_ID = "directory-filters"
 
 
