@@ -3,8 +3,10 @@ from allauth.account.adapter import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 
 from core.email import html_from_text, send_message_on_commit
+from core.permissions import is_member
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -36,6 +38,19 @@ class AccountAdapter(DefaultAccountAdapter):
 
             member_email_confirmed(user=email_address.user)
         return confirmed
+
+    def get_login_redirect_url(self, request):
+        """Members go to the home page; anyone else (an applicant, someone who only made an
+        account, someone who left) to their account page, which says where their membership
+        stands and what to do next. A ``next`` link still wins over either."""
+        if not is_member(request.user):
+            return reverse("members:account")
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        """Where confirming a new account's email address leads (it signs them in): to the
+        account page, which offers to apply, since an account alone is not membership."""
+        return reverse("members:account")
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

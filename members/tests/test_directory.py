@@ -392,6 +392,30 @@ def test_a_long_people_list_is_counted_only_up_to_a_thousand_and_pages_by_name(c
     ]
 
 
+def test_members_find_people_by_any_part_of_a_name_role_or_bio(client, member, db):
+    """People look each other up by half-remembered names: two letters inside a word are
+    enough, in any case; every word given must be found somewhere."""
+    for name, role, bio in [
+        ("Jo Baxter", "", ""),
+        ("Marjorie Quint", "", ""),
+        ("Ben Okafor", "Trustee", ""),
+        ("Ada Reyes", "", "Runs a JOINT lunch club"),
+        ("Sam Patel", "Gardener", "Allotments"),
+    ]:
+        UserFactory(full_name=name, job_title=role, bio=bio, profile_visibility="public")
+
+    def found(q):
+        page = BeautifulSoup(client.get(reverse("members:people"), {"q": q}).content, "html.parser")
+        return sorted(a.get_text(strip=True) for a in page.select(".results-list h3 a"))
+
+    client.force_login(member)
+    assert found("jo") == ["Ada Reyes", "Jo Baxter", "Marjorie Quint"]
+    assert found("TRUST") == ["Ben Okafor"]
+    assert found("garden allot") == ["Sam Patel"]
+    assert found("jo quint") == ["Marjorie Quint"]
+    assert found("jo zebra") == []
+
+
 # --- htmx --------------------------------------------------------------------------------------
 
 

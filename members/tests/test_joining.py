@@ -30,6 +30,7 @@ from members.models import (
     User,
 )
 from members.services import joining
+from members.tests.factories import PASSWORD as PASSWORD_FACTORY
 from members.tests.factories import (
     CoordinatorFactory,
     MembershipFactory,
@@ -613,6 +614,110 @@ def test_leaving_withdraws_a_waiting_application(client, pending_user):
     client.force_login(pending_user)
     client.post(reverse("joining:leave"))
     assert not Application.objects.filter(status="pending").exists()
+
+
+def _status_panel(client):
+    page = BeautifulSoup(client.get(reverse("members:account")).content, "html.parser")
+    panel = page.select_one("#membership-status")
+    return page, panel
+
+
+def test_an_applicant_sees_their_waiting_application_and_nothing_contradicting_it(client, db):
+    application = make_org_application()
+    client.force_login(application.applicant)
+    page, panel = _status_panel(client)
+    assert panel.h2.get_text() == "Your application is waiting for a decision"
+    assert "for Hartfield Tea & Chat to join the network" in panel.get_text()
+    assert [a.get_text() for a in panel.select("a")] == ["Withdraw your application"]
+    links = [a.get_text() for a in page.select("main a")]
+    assert "Apply to join the network" not in links
+    assert not [text for text in links if text.startswith("Leave")]
+
+
+def test_someone_with_only_an_account_is_offered_to_apply(client, pending_user):
+    client.force_login(pending_user)
+    page, panel = _status_panel(client)
+    assert panel.h2.get_text() == "You are not a member of the network yet"
+    apply = panel.select_one("a.button")
+    assert (apply.get_text(), apply["href"]) == ("Apply to join the network", "/join/")
+    assert "Withdraw your application" not in page.get_text()
+
+
+def test_someone_who_left_or_lapsed_is_offered_to_apply_again(client, db):
+    for status, heading in [
+        ("left", "You have left the network"),
+        ("lapsed", "Your membership has lapsed"),
+    ]:
+        person = UserFactory(status=status)
+        client.force_login(person)
+        _page, panel = _status_panel(client)
+        assert panel.h2.get_text() == heading
+        assert panel.select_one("a.button").get_text() == "Apply to join again"
+
+
+def test_someone_waiting_for_their_organisation_is_told_so(client, pending_user, organisation):
+    MembershipFactory(user=pending_user, organisation=organisation, status="requested")
+    client.force_login(pending_user)
+    page, panel = _status_panel(client)
+    assert panel.h2.get_text() == "Waiting for your organisation"
+    assert f"You asked to join {organisation.name}." in panel.get_text()
+    assert f"Withdraw your request to join {organisation.name}" in page.get_text()
+
+
+def test_members_see_no_status_panel_and_admins_can_edit_their_organisation(
+    client, org_admin, organisation
+):
+    client.force_login(org_admin)
+    page, panel = _status_panel(client)
+    assert panel is None
+    edit = page.find("a", string=f"edit {organisation.name}’s details")
+    assert edit["href"] == reverse("members:organisation_edit", args=[organisation.slug])
+    assert page.find("a", string=organisation.name)["href"] == organisation.get_absolute_url()
+
+
+def test_signing_in_leads_non_members_to_where_their_membership_stands(
+    client, pending_user, member
+):
+    for person, landing in [(pending_user, reverse("members:account")), (member, "/")]:
+        response = client.post(
+            reverse("account_login"), {"login": person.email, "password": "x" * 3}
+        )
+        assert response.status_code == 200  # a wrong password: no redirect
+        response = client.post(
+            reverse("account_login"), {"login": person.email, "password": PASSWORD_FACTORY}
+        )
+        assert response.status_code == 302 and response["Location"] == landing
+        client.logout()
+    # A link that asked for a page still wins.
+    response = client.post(
+        reverse("account_login") + "?next=/members/",
+        {"login": pending_user.email, "password": PASSWORD_FACTORY},
+    )
+    assert response["Location"] == "/members/"
+
+
+def test_withdrawing_an_application_is_called_that(client, db):
+    application = make_org_application()
+    client.force_login(application.applicant)
+    page = client.get(reverse("joining:leave")).content.decode()
+    assert "Are you sure you want to withdraw your application?" in page
+    assert "Hartfield Tea &amp; Chat will not be added to the directory" in page
+    assert "Leave the network" not in page  # neither the title nor the button
+    response = client.post(reverse("joining:leave"), follow=True)
+    assert "Your application is withdrawn." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Application.Status.REJECTED
+
+
+def test_leaving_lists_requests_apart_from_organisations(client, member, organisation):
+    other = OrganisationFactory(name="Second Chances Café")
+    MembershipFactory(user=member, organisation=organisation)
+    MembershipFactory(user=member, organisation=other, status="requested")
+    client.force_login(member)
+    page = BeautifulSoup(client.get(reverse("joining:leave")).content, "html.parser")
+    taken_off, withdrawn = page.select("main > ul > li > ul")
+    assert [li.get_text() for li in taken_off.select("li")] == [organisation.name]
+    assert [li.get_text() for li in withdrawn.select("li")] == ["Second Chances Café"]
 
 
 # --- The service layer's own guarantees -----------------------------------------------------

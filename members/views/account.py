@@ -4,7 +4,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from core.permissions import login_required
+from members.models import AffiliationStatus
 from members.services import accounts as services
+from members.services.joining import pending_application_for
 
 
 class ProfileNameForm(forms.Form):
@@ -18,7 +20,8 @@ class ProfileNameForm(forms.Form):
 
 @login_required
 def account(request):
-    """A person's own account page: who they are, their membership, links to security."""
+    """A person's own account page: who they are, where their membership stands (and what to
+    do next if they are not a member yet), their organisations, links to security."""
     if request.method == "POST":
         form = ProfileNameForm(request.POST)
         if form.is_valid():
@@ -27,5 +30,14 @@ def account(request):
             return redirect("members:account")
     else:
         form = ProfileNameForm(initial={"full_name": request.user.full_name})
-    memberships = request.user.org_memberships.select_related("organisation")
-    return render(request, "members/account.html", {"form": form, "memberships": memberships})
+    memberships = list(request.user.org_memberships.select_related("organisation"))
+    return render(
+        request,
+        "members/account.html",
+        {
+            "form": form,
+            "memberships": memberships,
+            "pending_application": pending_application_for(request.user),
+            "requested": [m for m in memberships if m.status == AffiliationStatus.REQUESTED],
+        },
+    )

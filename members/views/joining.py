@@ -454,15 +454,34 @@ def leave(request):
     if user.status == MembershipStatus.LEFT:
         messages.info(request, _("You have already left the network."))
         return redirect("members:account")
+    application = services.pending_application_for(user)
     if request.method == "POST":
         services.member_leave_network(user=user)
-        messages.success(
-            request,
-            _("You have left the network. You can apply to join again at any time."),
-        )
+        if application is not None:
+            messages.success(
+                request,
+                _("Your application is withdrawn. You can apply again at any time."),
+            )
+        else:
+            messages.success(
+                request,
+                _("You have left the network. You can apply to join again at any time."),
+            )
         return redirect("core:home")
-    organisations = [m.organisation for m in user.org_memberships.select_related("organisation")]
-    return render(request, "members/joining/leave.html", {"organisations": organisations})
+    memberships = list(user.org_memberships.select_related("organisation"))
+    return render(
+        request,
+        "members/joining/leave.html",
+        {
+            "application": application,
+            "organisations": [
+                m.organisation for m in memberships if m.status == AffiliationStatus.ACTIVE
+            ],
+            "requested": [
+                m.organisation for m in memberships if m.status == AffiliationStatus.REQUESTED
+            ],
+        },
+    )
 
 
 @login_required

@@ -44,12 +44,19 @@ def field_error(page: Page, field_id: str):
 
 
 def open_sign_up_form(page: Page) -> None:
+    # The site offers joining (which makes the account too); a bare account form is still
+    # there for old links, and says that an account alone is not membership.
     page.goto("/")
     expect(heading(page)).to_be_visible()
     check_page(page)
+    expect(page.get_by_role("main").get_by_role("link", name="Join the network")).to_be_visible()
+    expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
 
-    page.get_by_role("main").get_by_role("link", name="Create an account").click()
+    page.goto(reverse("account_signup"))
     expect(heading(page)).to_have_text("Create an account")
+    expect(page.get_by_role("main").get_by_role("link", name="apply to join")).to_have_attribute(
+        "href", reverse("joining:start")
+    )
     expect(page).to_have_title("Create an account – Coalition")
     check_page(page)
 
@@ -88,9 +95,16 @@ def confirm_email_from_the_message_sent(page: Page, smtp_server, live_server) ->
     check_page(page)
 
     page.get_by_role("button", name="Confirm").click()
-    # Confirming signs them in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION).
+    # Confirming signs them in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION), on their account page,
+    # which says they are not a member yet and how to become one.
     expect(nav(page).get_by_role("link", name="Your account")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text(f"You have confirmed {EMAIL}")
+    expect(heading(page)).to_have_text("Your account")
+    status = page.locator("#membership-status")
+    expect(status.get_by_role("heading")).to_have_text("You are not a member of the network yet")
+    expect(status.get_by_role("link", name="Apply to join the network")).to_have_attribute(
+        "href", reverse("joining:start")
+    )
     check_page(page)
     assert EmailAddress.objects.get(email=EMAIL).verified
 
