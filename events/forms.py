@@ -106,7 +106,11 @@ class RegistrationForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Your email address"),
-        help_text=_("We will send a link to confirm your place. We use it only for this event."),
+        help_text=_(
+            "We will send a link to confirm your place. The organiser and the network's "
+            "coordinators will see your email address so they can contact you about this "
+            "event. We use it only for this event."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     access_needs = forms.CharField(

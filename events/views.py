@@ -492,8 +492,9 @@ def attendees(request, pk):
         "events/attendees.html",
         {
             "event": event,
-            "registrations": selectors.attendees_for(event),
+            "registrations": selectors.attendees_for(event, viewer=request.user),
             "places": selectors.event_places(event),
+            "sees_all_emails": is_coordinator(request.user),
         },
     )
 
@@ -502,7 +503,7 @@ def attendees(request, pk):
 def attendees_csv(request, pk):
     """The attendee list as a spreadsheet (an export: recorded in the audit log)."""
     event = _managed_event(request, pk)
-    registrations = selectors.attendees_for(event)
+    registrations = selectors.attendees_for(event, viewer=request.user)
     audit_log(actor=request.user, action="events.attendees.export", target=event)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-attendees.csv"'
@@ -514,7 +515,7 @@ def attendees_csv(request, pk):
         writer.writerow(
             [
                 _safe_cell(r.name),
-                _safe_cell(r.email),
+                _safe_cell(r.shown_email),
                 r.get_status_display(),
                 _safe_cell(r.access_needs),
                 _safe_cell(r.answer),
@@ -536,7 +537,7 @@ def attendance(request, pk):
     sessions = list(event.sessions.all())
     number = request.GET.get("session") or request.POST.get("session") or "1"
     session = next((s for s in sessions if str(s.number) == number), sessions[0])
-    confirmed = [r for r in selectors.attendees_for(event) if r.is_confirmed]
+    confirmed = [r for r in selectors.attendees_for(event, viewer=request.user) if r.is_confirmed]
     recorded = selectors.attendance_for(session)
     form = forms.AttendanceForm(
         _posted(request),
