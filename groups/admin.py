@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from groups.models import Challenge, Group, Membership, Report, Thread
+from groups.models import Challenge, EmailInvitation, Group, Membership, Report, Thread
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,3 +35,9 @@ class ReportAdmin(admin.ModelAdmin):
 class ChallengeAdmin(admin.ModelAdmin):
     list_display = ["group", "user", "updated_at"]
     raw_id_fields = ["user"]
+
+
+@admin.register(EmailInvitation)
+class EmailInvitationAdmin(admin.ModelAdmin):
+    list_display = ["group", "created_at"]
+    raw_id_fields = ["group", "user", "invited_by"]

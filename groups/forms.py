@@ -174,7 +174,37 @@ class PersonSettingsForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address of the member to invite"))
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_(
+            "If a member of the network uses this address, they are invited. To keep members' "
+            "addresses private, we do not say whether one does."
+        ),
+    )
+
+
+class InviteSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a member by name"),
+        max_length=100,
+        required=False,
+        help_text=_("Only members whose profile you can see are found."),
+    )
+
+
+class InvitePersonForm(forms.Form):
+    """The member a host chose from the names found. A person the host may not see is
+    refused with the same words as one who does not exist."""
+
+    person = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Choose a member from the list.")},
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
 
 
 class MoveForm(forms.Form):

@@ -94,6 +94,10 @@ class Membership(models.Model):
         choices=Frequency.choices,
         default=Frequency.DAILY,
     )
+    # The invitation went to an email address a host typed. Until the person accepts, they
+    # are listed by name only to hosts who may see that address: otherwise the list would
+    # pair an address someone hid with their name (``groups.selectors.group_members``).
+    invited_by_email = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -108,6 +112,33 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.group}"
+
+
+class EmailInvitation(models.Model):
+    """An invitation a host sent to an email address, whoever (if anyone) it belongs to.
+
+    Every address typed gets a row, known or not, so the group's list of invitations looks the
+    same either way. ``user`` is the member the address matched when it was sent; the list
+    names them only to a host who may see that person's email address."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="email_invitations")
+    email = models.EmailField(_("email address"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "email"], name="groups_email_invitation_once")
+        ]
+
+    def __str__(self):
+        return f"EmailInvitation {self.pk}"
 
 
 class PersonSettings(models.Model):

@@ -20,6 +20,7 @@ from groups.models import (
     Attachment,
     Challenge,
     ChallengeUpdate,
+    EmailInvitation,
     Frequency,
     Group,
     GroupKind,
@@ -514,11 +515,71 @@ def moderation_queue(user) -> dict:
     }
 
 
-def group_members(group: Group) -> list[Membership]:
-    return list(
+def group_members(viewer, group: Group) -> list[Membership]:
+    """The group's members, requests and invitations, for its hosts (one query). Someone
+    invited by an email address the host typed is left out until they accept, unless the
+    host may see that person's email address: listing them would pair the address with the
+    name (``group_email_invitations`` shows the address instead)."""
+    from members.selectors.directory import visible_value
+
+    memberships = (
         Membership.objects.filter(group=group)
         .select_related("user")
         .order_by("status", "user__full_name")
+    )
+    return [
+        m
+        for m in memberships
+        if not (m.status == MembershipStatus.INVITED and m.invited_by_email)
+        or visible_value(viewer, m.user, "email")
+    ]
+
+
+EMAIL_INVITATIONS_SHOWN = 100
+
+
+def group_email_invitations(viewer, group: Group) -> tuple[list[EmailInvitation], bool]:
+    """The latest invitations sent to email addresses, newest first, and whether there are
+    more (one query). Each has ``name``: the person the address belongs to, only where
+    ``viewer`` may see that person and their email address is that one; otherwise "" (an
+    address nobody uses looks the same as a hidden one)."""
+    from members.selectors.directory import visible_value
+
+    rows = list(
+        EmailInvitation.objects.filter(group=group)
+        .select_related("user")
+        .order_by("-created_at", "-pk")[: EMAIL_INVITATIONS_SHOWN + 1]
+    )
+    for invitation in rows:
+        person = invitation.user
+        shown = visible_value(viewer, person, "email") if person is not None else ""
+        invitation.name = str(person) if shown and shown.lower() == invitation.email else ""
+    return rows[:EMAIL_INVITATIONS_SHOWN], len(rows) > EMAIL_INVITATIONS_SHOWN
+
+
+INVITE_CANDIDATES_SHOWN = 20
+
+
+def invitable_people(viewer) -> QuerySet:
+    """Members of the network ``viewer`` may see (their profile choice), other than
+    themselves: the people a host may invite by name."""
+    from members.selectors.directory import people_visible_to
+
+    members = get_user_model().objects.filter(status="active", is_active=True)
+    return people_visible_to(viewer, members).exclude(pk=viewer.pk)
+
+
+def invite_candidates(viewer, q: str) -> list:
+    """Up to ``INVITE_CANDIDATES_SHOWN`` people ``viewer`` may invite whose name contains
+    ``q``, by name (one query). Found by any part of a name, as in the people directory."""
+    q = q.strip()
+    if not q:
+        return []
+    return list(
+        invitable_people(viewer)
+        .filter(full_name__icontains=q)
+        .order_by("full_name", "pk")
+        .only("id", "full_name")[:INVITE_CANDIDATES_SHOWN]
     )
 
 

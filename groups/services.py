@@ -23,6 +23,7 @@ from groups.models import (
     Attachment,
     Challenge,
     ChallengeUpdate,
+    EmailInvitation,
     Frequency,
     Group,
     GroupKind,
@@ -158,20 +159,73 @@ def group_leave(*, user, group: Group) -> None:
 
 @transaction.atomic
 def group_invite(*, actor, group: Group, user) -> Membership:
+    """Invite a member the host chose by name. Only someone the host may see can be chosen
+    (``members.selectors.directory.can_view_person``); the same answer is given whether the
+    person does not exist or is hidden. Someone who asked to join becomes a member."""
+    from members.selectors.directory import can_view_person
+
     if not perms.can_moderate(actor, group):
         raise GroupError(_("Only hosts can invite people."))
+    if not (user.is_member and can_view_person(actor, user)):
+        raise GroupError(_("Choose a member from the list."))
     membership, created = Membership.objects.get_or_create(
         group=group, user=user, defaults={"status": MembershipStatus.INVITED}
     )
     if membership.status == MembershipStatus.REQUESTED:
         membership.status = MembershipStatus.ACTIVE
         membership.save(update_fields=["status"])
+    elif membership.status == MembershipStatus.INVITED and membership.invited_by_email:
+        # Now invited by name too: the host knows who it is, so the list may name them.
+        membership.invited_by_email = False
+        membership.save(update_fields=["invited_by_email"])
     if created:
         Notification.objects.create(
             recipient=user, kind=NotificationKind.INVITE, group=group, actor=actor
         )
     audit_log(actor=actor, action="groups.member.invite", target=group, user=user.pk)
     return membership
+
+
+@transaction.atomic
+def group_invite_by_email(*, actor, group: Group, email: str) -> EmailInvitation:
+    """Invite whoever uses ``email``, telling the host nothing about who that is.
+
+    Every address gets an ``EmailInvitation`` row, a member's or not, so the host's list and
+    answer are the same either way. A member of the network with that address (and no place in
+    the group yet) is invited as ``group_invite`` would, with the same notification; a place
+    they already have (a request to join, say) is left as it is, since changing it would show
+    the host whose address it is."""
+    if not perms.can_moderate(actor, group):
+        raise GroupError(_("Only hosts can invite people."))
+    email = email.strip().lower()
+    invitee = (
+        get_user_model()
+        .objects.filter(email__iexact=email, is_active=True, status="active")
+        .order_by("pk")
+        .first()
+    )
+    invitation, created = EmailInvitation.objects.get_or_create(
+        group=group, email=email, defaults={"user": invitee, "invited_by": actor}
+    )
+    if not created:  # sent again: it is listed as sent now
+        invitation.user, invitation.invited_by = invitee, actor
+        invitation.created_at = timezone.now()
+        invitation.save(update_fields=["user", "invited_by", "created_at"])
+    if invitee is not None:
+        _membership, joined = Membership.objects.get_or_create(
+            group=group,
+            user=invitee,
+            defaults={"status": MembershipStatus.INVITED, "invited_by_email": True},
+        )
+        if joined:
+            Notification.objects.create(
+                recipient=invitee, kind=NotificationKind.INVITE, group=group, actor=actor
+            )
+    audit_log(
+        actor=actor, action="groups.member.invite_email", target=group,
+        invitation=invitation.pk, user=invitee.pk if invitee else None,
+    )  # fmt: skip
+    return invitation
 
 
 @transaction.atomic

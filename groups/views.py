@@ -223,22 +223,55 @@ def group_leave(request, slug):
 
 @member_required
 def group_members(request, slug):
+    """The group's people, for its hosts, and two ways to invite: by name, choosing from
+    members the host may see, or by any email address, with the same answer whoever (if
+    anyone) uses it, so the form never tells a host whose a hidden address is."""
     group = _group(request, slug)
     if not perms.can_moderate(request.user, group):
         raise PermissionDenied
-    form = forms.InviteForm(_posted(request))
-    if form.is_valid():
-        invitee = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
-        if invitee is None or not invitee.is_member:
-            form.add_error("email", _("No member of the network has that email address."))
+    posted = _posted(request)
+    by_name = posted is not None and "person" in posted
+    form = forms.InviteForm(None if by_name else posted)
+    if by_name:
+        person_form = forms.InvitePersonForm(
+            posted, people=selectors.invitable_people(request.user)
+        )
+        if person_form.is_valid():
+            person = person_form.cleaned_data["person"]
+            try:
+                services.group_invite(actor=request.user, group=group, user=person)
+            except services.GroupError as error:
+                _fail(request, error)
+            else:
+                messages.success(request, _("%(name)s is invited.") % {"name": person})
+                return redirect("groups:members", slug=group.slug)
         else:
-            services.group_invite(actor=request.user, group=group, user=invitee)
-            messages.success(request, _("%(name)s is invited.") % {"name": invitee})
-            return redirect("groups:members", slug=group.slug)
+            _fail(request, _("Choose a member from the list."))
+    elif form.is_valid():
+        services.group_invite_by_email(
+            actor=request.user, group=group, email=form.cleaned_data["email"]
+        )
+        messages.success(
+            request,
+            _("If a member of the network uses that address, we have sent them an invitation."),
+        )
+        return redirect("groups:members", slug=group.slug)
+    search_form = forms.InviteSearchForm(request.GET or None)
+    q = search_form.cleaned_data["q"] if search_form.is_valid() else ""
+    invitations, more_invitations = selectors.group_email_invitations(request.user, group)
     return render(
         request,
         "groups/members.html",
-        {"group": group, "memberships": selectors.group_members(group), "form": form},
+        {
+            "group": group,
+            "memberships": selectors.group_members(request.user, group),
+            "form": form,
+            "search_form": search_form,
+            "q": q,
+            "candidates": selectors.invite_candidates(request.user, q),
+            "invitations": invitations,
+            "more_invitations": more_invitations,
+        },
     )
 
 

@@ -139,3 +139,37 @@ def test_mentions_by_full_name_and_unique_first_name():
     UserFactory(full_name="Bob Jones")
     found = services.mentioned_users("Thanks @Ann Example and @Bob, see email@example.org")
     assert found == [ann]
+
+
+def test_group_invite_refuses_someone_the_host_may_not_see():
+    from members.models import Visibility
+
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    hidden = UserFactory(profile_visibility=Visibility.HIDDEN)
+    with pytest.raises(services.GroupError, match="Choose a member from the list"):
+        services.group_invite(actor=host, group=group, user=hidden)
+    assert not Membership.objects.filter(group=group, user=hidden).exists()
+
+
+def test_group_invite_by_email_records_every_address_and_invites_only_members():
+    from groups.models import EmailInvitation, Notification
+
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    member = UserFactory()
+    lapsed = UserFactory(status="lapsed")
+    for email in (f"  {member.email.upper()} ", lapsed.email, "nobody@example.org"):
+        services.group_invite_by_email(actor=host, group=group, email=email)
+    services.group_invite_by_email(actor=host, group=group, email=member.email)  # again
+    assert set(EmailInvitation.objects.values_list("email", flat=True)) == {
+        member.email, lapsed.email, "nobody@example.org"
+    }  # fmt: skip
+    membership = Membership.objects.get(group=group, user=member)
+    assert membership.status == MembershipStatus.INVITED and membership.invited_by_email
+    assert Notification.objects.filter(recipient=member, kind="invite").count() == 1
+    assert not Membership.objects.filter(group=group, user=lapsed).exists()
+    assert services.group_join(user=member, group=group).status == MembershipStatus.ACTIVE
+    with pytest.raises(services.GroupError):
+        services.group_invite_by_email(actor=member, group=group, email="x@example.org")
+    assert AuditEntry.objects.filter(action="groups.member.invite_email").count() == 4

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection
@@ -443,3 +444,151 @@ def test_someone_without_a_name_is_shown_by_number_never_by_email(signed_in):
         assert "quiet.host" not in html
         assert f"Member {nameless.pk}" in html
     assert str(nameless) == nameless.get_full_name() == f"Member {nameless.pk}"
+
+
+# --- Inviting people to a group -------------------------------------------------------------
+
+NEUTRAL_ANSWER = "If a member of the network uses that address, we have sent them an invitation."
+
+
+def _person(**visibility):
+    from members.models import Visibility
+
+    person = UserFactory(full_name="Quentin Hiddleston")
+    person.profile_visibility = visibility.get("profile", Visibility.MEMBERS)
+    person.email_visibility = visibility.get("email", Visibility.HIDDEN)
+    person.save()
+    return person
+
+
+def _invite_by_email(client, group, email):
+    return client.post(f"/groups/{group.slug}/members/", {"email": email}, follow=True)
+
+
+@pytest.mark.parametrize("profile", ["members", "hidden"])
+def test_inviting_a_hidden_address_answers_as_an_unknown_one_does(signed_in, profile):
+    """A host who types an address learns nothing about whose it is: the answer and the list
+    of invitations are the same for a member who hid their address as for nobody at all, and
+    the member's name shows nowhere on the page. The member is still invited."""
+    from groups.models import Notification
+
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    hidden = _person(profile=profile)
+    client = signed_in(host)
+
+    for email in (hidden.email.upper(), "nobody-at-all@example.org"):
+        response = _invite_by_email(client, group, email)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert NEUTRAL_ANSWER in html
+        assert "Quentin" not in html and "Hiddleston" not in html
+        assert "is invited" not in html and "No member" not in html
+
+    page = client.get(f"/groups/{group.slug}/members/").content.decode()
+    assert "Quentin" not in page
+    rows = [
+        row.get_text(" ", strip=True)
+        for row in BeautifulSoup(page, "html.parser").select("tr")
+        if "@" in row.get_text()
+    ]
+    assert len(rows) == 2 and all("Not shown" in row for row in rows)
+    assert any(hidden.email in row for row in rows)
+
+    # The member is invited just as before: a notification, the group, and "Accept".
+    assert Notification.objects.filter(recipient=hidden, kind="invite", group=group).exists()
+    invitee = signed_in(hidden)
+    assert "Accept the invitation" in invitee.get(group.get_absolute_url()).content.decode()
+    invitee.post(f"/groups/{group.slug}/join/")
+    assert group.memberships.get(user=hidden).status == "active"
+
+
+def test_a_member_whose_address_members_may_see_is_invited_and_shown_by_name(signed_in):
+    from members.models import Visibility
+
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    open_person = _person(email=Visibility.MEMBERS)
+    client = signed_in(host)
+    html = _invite_by_email(client, group, open_person.email).content.decode()
+    assert NEUTRAL_ANSWER in html
+    soup = BeautifulSoup(html, "html.parser")
+    rows = [row.get_text(" ", strip=True) for row in soup.select("tr")]
+    assert any(open_person.email in row and "Quentin Hiddleston" in row for row in rows)
+    assert any("Quentin Hiddleston" in row and "Invited" in row for row in rows)
+    assert group.memberships.get(user=open_person).status == "invited"
+
+
+def test_an_address_does_not_change_a_request_to_join(signed_in):
+    """Were a typed address to approve someone's request, the host would see whose it is."""
+    host = UserFactory()
+    group = make_group(kind=GroupKind.CLOSED, hosts=[host])
+    asker = _person()
+    services.group_join(user=asker, group=group)
+    html = _invite_by_email(signed_in(host), group, asker.email).content.decode()
+    assert NEUTRAL_ANSWER in html
+    assert group.memberships.get(user=asker).status == "requested"
+
+
+def test_a_host_finds_and_invites_by_name_only_people_they_may_see(signed_in):
+    from groups.models import Membership
+    from members.models import Visibility
+
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    seen = _person()
+    unseen = _person(profile=Visibility.HIDDEN)
+    client = signed_in(host)
+    url = f"/groups/{group.slug}/members/"
+
+    found = BeautifulSoup(client.get(url, {"q": "hiddle"}).content, "html.parser")
+    offered = {i["value"] for i in found.select("input[name=person]")}
+    assert offered == {str(seen.pk)}
+
+    # Someone hidden is refused with the same words as someone who does not exist.
+    refusals = set()
+    for pk in (unseen.pk, 999999):
+        html = client.post(url, {"person": pk}).content.decode()
+        assert "Quentin" not in html
+        refusals.add("Choose a member from the list." in html)
+    assert refusals == {True}
+    assert not Membership.objects.filter(group=group, user=unseen).exists()
+
+    html = client.post(url, {"person": seen.pk}, follow=True).content.decode()
+    assert "Quentin Hiddleston is invited." in html
+    assert group.memberships.get(user=seen).status == "invited"
+
+
+def test_inviting_by_name_after_by_address_shows_the_person(signed_in):
+    """Once the host has chosen someone by name, listing them tells nothing new."""
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    person = _person()
+    client = signed_in(host)
+    _invite_by_email(client, group, person.email)
+    assert "Quentin" not in client.get(f"/groups/{group.slug}/members/").content.decode()
+    client.post(f"/groups/{group.slug}/members/", {"person": person.pk})
+    html = client.get(f"/groups/{group.slug}/members/").content.decode()
+    table = BeautifulSoup(html, "html.parser").select("table")
+    assert "Quentin Hiddleston" in table[0].get_text()  # members and invitations by name
+    assert "Quentin" not in table[1].get_text()  # the address stays unpaired
+
+
+def test_members_page_queries_do_not_grow_with_invitations(signed_in):
+    host = UserFactory()
+    group = make_group(kind=GroupKind.PRIVATE, hosts=[host])
+    client = signed_in(host)
+    url = f"/groups/{group.slug}/members/"
+
+    def count():
+        client.get(url)  # warm caches (the menu, the session)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"q": "a"}).status_code == 200
+        return len(queries)
+
+    services.group_invite_by_email(actor=host, group=group, email=_person().email)
+    before = count()
+    for _ in range(5):
+        services.group_invite_by_email(actor=host, group=group, email=UserFactory().email)
+        services.group_invite(actor=host, group=group, user=UserFactory())
+    assert count() == before
