@@ -2,7 +2,7 @@
 
 import csv
 import io
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -596,3 +596,198 @@ def test_a_visitors_pages_share_one_frame_with_their_own_title_and_language(clie
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
     _soup, _title, welsh_lang = page(DIRECTORY + "?q=lunch")
     assert welsh_lang == "cy"
+
+
+# --- Finding the results on a phone; coming back from an organisation ---------------------------
+
+
+def _soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def test_a_link_above_the_form_says_how_many_were_found_and_goes_to_the_results(client, db):
+    make_org("Coastal Carers", focus=["carers"])
+    make_org("Coastal Walkers")
+    soup = _soup(client.get(DIRECTORY + "?q=coastal"))
+    wrap = soup.select_one("#directory-filters-wrap")
+    jump = wrap.select_one(".directory__jump a")
+    assert jump["href"] == "#results"
+    assert jump.get_text(strip=True) == "2 organisations found: go to the list"
+    # It comes before the form: a phone shows it near the top of the page.
+    assert wrap.find(["p", "form"]) is jump.parent
+    heading = soup.select_one("#results > h2.results__count")
+    assert heading["id"] == "results-heading" and heading["tabindex"] == "-1"
+    assert heading.get_text(strip=True) == "2 organisations found"
+    # An htmx update brings the link back with the form, counting the new results.
+    fragment = _soup(client.get(DIRECTORY + "?q=coastal&focus=carers", **HTMX))
+    oob = fragment.select_one("#directory-filters-wrap[hx-swap-oob]")
+    assert oob.select_one(".directory__jump a").get_text(strip=True) == (
+        "1 organisation found: go to the list"
+    )
+    big = _soup(client.get(DIRECTORY)).select_one(".directory__jump a").get_text(strip=True)
+    assert big == "2 organisations found: go to the list"
+
+
+def test_searching_without_javascript_opens_the_new_page_at_the_results(client, db):
+    soup = _soup(client.get(DIRECTORY + "?q=tea"))
+    form = soup.select_one("form#directory-filters")
+    button = form.select_one("button[type=submit]")
+    # The Search button (also the one Enter presses) sends the form to the results; the form
+    # itself and htmx still ask for the plain directory URL.
+    assert button["formaction"] == DIRECTORY + "#results"
+    assert form["action"] == DIRECTORY and form["hx-get"] == DIRECTORY
+    assert soup.select_one("#results") is not None
+
+
+def test_less_used_filters_fold_under_more_filters_open_when_one_is_in_use(client, db):
+    def more(url):
+        return _soup(client.get(url)).select_one("form#directory-filters details.filters__more")
+
+    folded = more(DIRECTORY + "?q=tea&near=LS1")
+    assert folded.summary.get_text(strip=True) == "More filters"
+    assert not folded.has_attr("open")
+    inside = {control["name"] for control in folded.select("select, input")}
+    assert inside == {"focus", "audience", "region", "area", "size"}
+    form = folded.find_parent("form")
+    assert {c["name"] for c in form.select("input") if not c.find_parent("details")} == {
+        "q",
+        "near",
+    }
+    for query in ("?area=local", "?size=1-9&q=tea", "?region=wales", "?focus=carers"):
+        assert more(DIRECTORY + query).has_attr("open"), query
+    # A choice that could not be used opens it too, so its message and field can be seen.
+    mistake = more(DIRECTORY + "?focus=no-such-focus")
+    assert mistake.has_attr("open") and mistake.select_one("#id_focus_error")
+    # And in the form an htmx update brings back.
+    oob = _soup(client.get(DIRECTORY + "?audience=carers", **HTMX))
+    assert oob.select_one("#directory-filters-wrap details.filters__more").has_attr("open")
+
+
+def test_the_people_list_keeps_its_two_filters_unfolded(client_for, db):
+    soup = _soup(client_for("member").get(reverse("members:people")))
+    assert soup.select_one("form#directory-filters #id_focus") is not None
+    assert soup.select_one("details.filters__more") is None
+    assert soup.select_one(".directory__jump") is None
+
+
+def test_previous_and_next_bring_the_top_of_the_results_into_view(client, db):
+    bulk_orgs(45)
+    second = _soup(client.get(DIRECTORY))
+    third = _soup(client.get(second.select_one("a[rel=next]")["href"], **HTMX))
+    for link in (*second.select(".pagination a"), *third.select(".pagination a")):
+        assert link["hx-target"] == "#results"
+        assert link["hx-swap"] == "innerHTML show:#results:top"
+        assert link["hx-get"] == link["href"]
+    assert {a["rel"][0] for a in third.select(".pagination a")} == {"prev", "next"}
+
+
+def _card_links(response):
+    return [a["href"] for a in _soup(response).select(".results-list .result__title a")]
+
+
+def _carried(href):
+    parts = urlsplit(href)
+    return parts.path, parse_qs(parts.query).get("from", [None])[0]
+
+
+def test_result_cards_carry_the_search_to_the_organisation_page(client, member, db):
+    make_org("Harbour Memory Cafe", postcode="LS6 2AA", focus=["dementia"])
+    # Empty fields (a submitted form), unknown parameters and the page cursor are left out;
+    # the order is always the form's, so the page is the same whatever order was asked.
+    url = DIRECTORY + "?size=&focus=dementia&utm_source=x&near=ls6+3aa&q=memory&audience="
+    path, carried = _carried(_card_links(client.get(url))[0])
+    assert path == "/members/harbour-memory-cafe/"
+    assert carried == "q=memory&near=ls6+3aa&focus=dementia"
+    again = DIRECTORY + "?q=memory&focus=dementia&near=ls6+3aa"
+    assert _card_links(client.get(again)) == _card_links(client.get(url))
+    # Nothing in them depends on who asks (the page is cached per query: decision 0008).
+    client.force_login(member)
+    assert _card_links(client.get(url)) == _card_links(client.get(again, **HTMX))
+    client.logout()
+    # Without a search the links are plain.
+    assert _card_links(client.get(DIRECTORY)) == ["/members/harbour-memory-cafe/"]
+    assert _card_links(client.get(DIRECTORY + "?q=&near=")) == ["/members/harbour-memory-cafe/"]
+
+
+def test_a_search_in_a_card_link_is_escaped(client, db):
+    nasty = '"><script>alert(1)</script>'
+    make_org("Quote Club", description=f"{nasty} hello & goodbye")
+    response = client.get(DIRECTORY, {"q": "hello " + nasty})
+    body = response.content.decode()
+    assert "<script>alert" not in body
+    [href] = _card_links(response)
+    assert _carried(href)[1] == urlencode({"q": "hello " + nasty})
+
+
+def test_back_to_the_directory_returns_to_the_same_search(client, db):
+    make_org("Harbour Memory Cafe", postcode="LS6 2AA", focus=["dementia"])
+    make_org("Riverside Memory Walks", postcode="BS1 4DJ", focus=["physical-activity"])
+    make_org("Kirkgate Lunch Club", postcode="LS1 4AP")
+    search = DIRECTORY + "?q=memory&near=LS6+3AA"
+    results = client.get(search)
+    assert names_on(results) == ["Harbour Memory Cafe", "Riverside Memory Walks"]
+    org_page = _soup(client.get(_card_links(results)[1]))
+    assert org_page.h1.get_text(strip=True) == "Riverside Memory Walks"
+    back = org_page.find("a", string="Back to the directory")["href"]
+    assert back == "/members/?q=memory&near=LS6+3AA#results"
+    assert names_on(client.get(back)) == names_on(results)
+    # Search engines are told the organisation's one address.
+    canonical = org_page.select_one("link[rel=canonical]")["href"]
+    assert canonical.endswith("/members/riverside-memory-walks/") and "from" not in canonical
+    # Opened from anywhere else, it is the plain directory.
+    plain = _soup(client.get("/members/riverside-memory-walks/"))
+    assert plain.find("a", string="Back to the directory")["href"] == DIRECTORY
+
+
+@pytest.mark.parametrize(
+    ("carried", "back"),
+    [
+        ("https://evil.example/", DIRECTORY),
+        ("//evil.example/members/", DIRECTORY),
+        ("javascript:alert(1)", DIRECTORY),
+        ("next=https://evil.example/&q=tea", "/members/?q=tea#results"),
+        ("q=tea&cursor=abc", "/members/?q=tea#results"),  # not a page: cursors are long
+        ("q=tea#https://evil.example", "/members/?q=tea%23https%3A%2F%2Fevil.example#results"),
+        ("q=" + "x" * 500, "/members/?q=" + "x" * 200 + "#results"),
+        ("&" * 5000 + "q=tea", DIRECTORY),  # too long
+        ("&" * 2000 + "q=tea", DIRECTORY),  # too many fields to parse
+        ("&" * 500 + "q=tea", "/members/?q=tea#results"),
+        (
+            'q="><script>alert(1)</script>',
+            "/members/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E#results",
+        ),
+    ],
+)
+def test_back_to_the_directory_only_ever_leads_to_the_directory(client, db, carried, back):
+    make_org("Harbour Memory Cafe")
+    response = client.get("/members/harbour-memory-cafe/", {"from": carried})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert _soup(response).find("a", string="Back to the directory")["href"] == back
+
+
+@settings(max_examples=200, deadline=None)
+@given(carried=st.text(max_size=400) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+def test_no_carried_search_makes_a_link_away_from_the_directory(carried):
+    from members.views.directory import RETURN_FIELDS, directory_return_url
+
+    url = directory_return_url(carried)
+    parts = urlsplit(url)
+    assert not parts.scheme and not parts.netloc and parts.path == DIRECTORY
+    assert set(parse_qs(parts.query)) <= set(RETURN_FIELDS)
+    assert parts.fragment in ("", "results")
+
+
+def test_carrying_the_search_costs_no_queries(client, db):
+    make_org("Harbour Memory Cafe", focus=["dementia"])
+    page = "/members/harbour-memory-cafe/"
+    assert _queries(client, page + "?from=q%3Dmemory%26focus%3Ddementia") == _queries(client, page)
+
+
+def test_the_count_reads_the_same_in_the_heading_and_the_link_above_the_form():
+    from members.views.directory import COUNT_LIMIT, _count_text
+
+    assert _count_text(0) == "0 organisations found"
+    assert _count_text(1) == "1 organisation found"
+    assert _count_text(COUNT_LIMIT) == "1000 organisations found"
+    assert _count_text(COUNT_LIMIT + 1) == "More than 1,000 organisations found"

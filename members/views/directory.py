@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import time
+from urllib.parse import quote, urlencode
 
 from django.contrib.messages import get_messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
@@ -36,6 +38,53 @@ PER_PAGE = 20
 # queries use the same cap to choose how to read a page, so they count it once.
 COUNT_LIMIT = selectors.COUNT_CAP
 FILTERS_FORM_ID = "directory-filters"
+# The filters folded under "More filters" (open when one is in use), so that on a phone the
+# results start soon after the search box and the postcode.
+MORE_FILTERS = DirectoryFilterForm.ORGANISATION_FIELDS[2:]
+# What an organisation's "Back to the directory" link may carry: the directory's own filters,
+# nothing else, and not a page cursor (up to 2,000 characters, in each of 20 cards). A value is
+# cut at the longest a filter takes (the search words), and a longer ``from`` is ignored.
+RETURN_FIELDS = DirectoryFilterForm.ORGANISATION_FIELDS
+RETURN_MAX_VALUE = 200
+RETURN_MAX_CHARS = 3000
+
+
+def directory_query(params) -> str:
+    """The directory's filters in ``params`` (a QueryDict) as a query string: only the
+    directory's own fields, each once, in a fixed order, empty ones left out. Result cards
+    pass it to the organisation's page (``?from=``) so that "Back to the directory" returns to
+    the same search; it depends only on the query, so the cached page stays the same for
+    everyone who asks it (decision 0008)."""
+    pairs = []
+    for name in RETURN_FIELDS:
+        value = params.get(name, "")
+        if isinstance(value, str) and value.strip():
+            pairs.append((name, value[:RETURN_MAX_VALUE]))
+    return urlencode(pairs)
+
+
+def directory_return_url(carried: str | None) -> str:
+    """Where an organisation page's "Back to the directory" goes: the directory, with the
+    search it was opened from (``?from=``) when there was one. Only the directory's own filters
+    are kept from ``carried``, so the link can only ever lead to the directory."""
+    url = reverse("members:directory")
+    if not carried or len(carried) > RETURN_MAX_CHARS:
+        return url
+    try:
+        query = directory_query(QueryDict(carried))
+    except (ValueError, SuspiciousOperation):  # e.g. too many fields: not from our cards
+        return url
+    return f"{url}?{query}#results" if query else url
+
+
+def _count_text(count: int) -> str:
+    if count > COUNT_LIMIT:
+        return _("More than %(limit)s organisations found") % {
+            "limit": number_format(COUNT_LIMIT, force_grouping=True)
+        }
+    return ngettext("%(counter)s organisation found", "%(counter)s organisations found", count) % {
+        "counter": count
+    }
 
 
 def _chip_labels() -> dict:
@@ -99,11 +148,12 @@ def _summary(text: str, limit: int = 220) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _describe(organisations) -> None:
+def _describe(organisations, *, query: str = "") -> None:
     """Write each result card's HTML (``org.card_html``) here, once per page, rather than
     through template tags for each of the 20 cards: the list is the directory's hot loop, and
     template nodes cost some microseconds each where a join of escaped strings costs little.
-    Every value from the database goes through ``escape``/``format_html``."""
+    Every value from the database goes through ``escape``/``format_html``. ``query`` (from
+    ``directory_query``) is passed to each organisation's page, for its link back here."""
     areas = {
         value: escape(_("%(area)s organisation") % {"area": label})
         for value, label in AreaServed.choices
@@ -112,6 +162,8 @@ def _describe(organisations) -> None:
     # One reverse() for the page rather than one per card (slugs need no quoting).
     url = reverse("members:organisation", kwargs={"slug": "slug"})
     head, tail = url[: url.rindex("slug")], url[url.rindex("slug") + 4 :]
+    if query:
+        tail += "?from=" + quote(query, safe="")
     for org in organisations:
         town = selectors.town_for(org.outcode)
         place = f"{town} ({org.outcode})" if town else org.outcode
@@ -266,17 +318,19 @@ def directory(request):
     carry = _count_carry(found, request, version=version, filters=filters)
     page = found.page(request, per_page=PER_PAGE, carry=carry)
     selectors.attach_focus_areas(page.object_list, terms)
-    _describe(page.object_list)
+    _describe(page.object_list, query=directory_query(request.GET))
     export_query = request.GET.copy()
     export_query.pop("cursor", None)
+    count = found.count(COUNT_LIMIT)
     context = {
         "form": form,
         "form_id": FILTERS_FORM_ID,
         "page": page,
-        "count": found.count(COUNT_LIMIT),
-        "count_limit": COUNT_LIMIT,
-        "count_limit_text": number_format(COUNT_LIMIT, force_grouping=True),
+        "count": count,
+        "count_text": _count_text(count),
         "filters": filters,
+        "more_filters": MORE_FILTERS,
+        "more_filters_open": any(n in filters or n in form.errors for n in MORE_FILTERS),
         "chips": _chips(request, form, filters, terms),
         "near": found.near,
         "list_kind": "organisations",

@@ -19,11 +19,16 @@ from members.services import profiles as services
 def organisation(request, slug):
     """An organisation's page: what it does, its tags, the contact details it publishes and
     the people the viewer may see."""
+    # The directory's own view module says which of its filters "Back to the directory" keeps.
+    from members.views.directory import directory_return_url
+
     org = selectors.organisation_for_page(viewer=request.user, slug=slug)
     if org is None:
         raise Http404
     context = {
         "organisation": org,
+        # The search the visitor came from (``?from=``, put in the directory's result cards).
+        "directory_url": directory_return_url(request.GET.get("from")),
         "people": selectors.organisation_people(viewer=request.user, organisation=org),
         "can_edit": can_edit_organisation(request.user, org),
         "show_address": is_member(request.user),
