@@ -14,6 +14,7 @@ nothing is sent for a write that rolls back. Coordinator decisions are written t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -113,13 +114,37 @@ def email_taken(email: str) -> bool:
 RESERVED_SLUGS = {"people", "export", "export-csv", "new", "edit", "search"}
 
 
+# A turned-down or withdrawn organisation gives its address back and takes "rejected-<pk>"
+# (``_release_slug``), so no new organisation may take an address of that shape.
+_RELEASED_SLUG = re.compile(r"rejected-\d+")
+
+
+def _slug_taken(slug: str) -> bool:
+    return (
+        slug in RESERVED_SLUGS
+        or _RELEASED_SLUG.fullmatch(slug) is not None
+        or Organisation.objects.filter(slug=slug).exists()
+    )
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:200].strip("-") or "organisation"
     slug, n = base, 1
-    while slug in RESERVED_SLUGS or Organisation.objects.filter(slug=slug).exists():
+    while _slug_taken(slug):
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def _release_slug(organisation: Organisation) -> None:
+    """Give an unlisted, turned-down (or withdrawn) organisation's web address back: it must
+    not keep a real one's name (the genuine organisation would otherwise become "name-2")."""
+    slug, n = f"rejected-{organisation.pk}", 1
+    while Organisation.objects.filter(slug=slug).exclude(pk=organisation.pk).exists():
+        n += 1  # only if an address of this shape was taken before it was reserved
+        slug = f"rejected-{organisation.pk}-{n}"
+    organisation.slug = slug
+    organisation.save(update_fields=["slug"])
 
 
 def _location(postcode: str) -> dict:
@@ -397,10 +422,7 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     applicant = application.applicant
     organisation = application.organisation
     if organisation is not None and organisation.status == MembershipStatus.PENDING:
-        # Give the web address back: an unlisted, turned-down organisation must not keep a
-        # real one's name (the genuine organisation would otherwise become "name-2").
-        organisation.slug = f"rejected-{organisation.pk}"
-        organisation.save(update_fields=["slug"])
+        _release_slug(organisation)
     audit_log(
         actor=actor,
         action="members.application.reject",
@@ -665,11 +687,17 @@ def member_leave_network(*, user: User) -> User:
     previous = user.status
     user.status = MembershipStatus.LEFT
     user.save(update_fields=["status"])
-    user.applications.filter(status=Application.Status.PENDING).update(
+    withdrawn = list(
+        user.applications.filter(status=Application.Status.PENDING).select_related("organisation")
+    )
+    user.applications.filter(pk__in=[a.pk for a in withdrawn]).update(
         status=Application.Status.REJECTED,
         rejection_reason="Withdrawn by the applicant.",
         decided_at=timezone.now(),
     )
+    for application in withdrawn:
+        if application.organisation and application.organisation.status == MembershipStatus.PENDING:
+            _release_slug(application.organisation)
     audit_log(
         actor=user,
         action="members.user.leave",

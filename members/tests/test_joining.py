@@ -341,6 +341,37 @@ def test_rejection_needs_a_reason_and_sends_it(coordinator, django_capture_on_co
     assert reverse("joining:start") in message.body
 
 
+def test_no_applicant_can_take_the_address_a_rejection_gives_back(coordinator, client):
+    """An organisation named "Rejected 7" must not block turning down organisation 7 (it
+    was an error page) nor squat the address that rejection uses."""
+    first = make_org_application(email="first@example.org", name="Tea & Chat")
+    squatter = make_org_application(
+        email="squat@example.org", name=f"Rejected {first.organisation_id}"
+    )
+    assert squatter.organisation.slug == f"rejected-{first.organisation_id}-2"
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("coordinator:application_reject", args=[first.pk]),
+        {"reason": "Not a community group."},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == "rejected"
+    assert Organisation.objects.get(pk=first.organisation_id).slug == (
+        f"rejected-{first.organisation_id}"
+    )
+
+
+def test_withdrawing_an_organisation_application_gives_its_address_back(client, db):
+    application = make_org_application()
+    client.force_login(application.applicant)
+    client.post(reverse("joining:leave"))
+    withdrawn = Organisation.objects.get(pk=application.organisation_id)
+    assert withdrawn.slug == f"rejected-{withdrawn.pk}"
+    genuine = make_org_application(email="genuine@example.org")
+    assert genuine.organisation.slug == slugify(withdrawn.name)
+
+
 def test_an_application_is_decided_once(coordinator):
     application = make_org_application()
     joining.application_approve(actor=coordinator, application=application)
