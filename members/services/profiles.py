@@ -3,6 +3,7 @@ transaction; files replaced by a new upload are deleted only once the change has
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ ORGANISATION_FIELDS = frozenset(
     }
 )
 ORGANISATION_TAGS = {"regions": Region, "focus_areas": FocusArea, "audiences": Audience}
+logger = logging.getLogger(__name__)
 PERSON_FIELDS = frozenset(
     {
         "full_name",
@@ -87,8 +89,9 @@ def organisation_update(
     changes: Mapping[str, Any],
 ) -> Organisation:
     """Change an organisation's details and tags (``regions``, ``focus_areas``, ``audiences``
-    as iterables of terms or primary keys). A new postcode moves it on the map; saving counts
-    as confirming the listing is correct; the search index follows."""
+    as iterables of terms or primary keys). A new postcode moves it on the map; the search
+    index follows. Saved by one of its own admins, it counts as confirming the listing is
+    correct; a coordinator's correction does not (the organisation has confirmed nothing)."""
     unknown = set(changes) - ORGANISATION_FIELDS - set(ORGANISATION_TAGS)
     if unknown:
         raise ValueError(f"Cannot change {sorted(unknown)} with organisation_update")
@@ -103,17 +106,22 @@ def organisation_update(
         _locate(organisation)
     now = timezone.now()
     organisation.updated_at = now
-    organisation.confirmed_at = now
+    if is_org_admin(actor, organisation):
+        organisation.confirmed_at = now
     organisation.save()
     for relation in ORGANISATION_TAGS:
         if relation in changes:
-            getattr(organisation, relation).set(_pks(changes[relation]))
+            new_pks = set(_pks(changes[relation]))
+            manager = getattr(organisation, relation)
+            if set(manager.values_list("pk", flat=True)) != new_pks:
+                manager.set(new_pks)
+                changed.append(relation)
     _reindex(organisation)
     _audit_if_coordinator_edit(
         actor=actor,
         organisation=organisation,
         action="members.organisation.update",
-        fields=changed + sorted(set(ORGANISATION_TAGS) & set(changes)),
+        fields=sorted(changed),
     )
     return organisation
 
@@ -180,14 +188,12 @@ def person_update_profile(
         update_fields.append("photo")
     person.save(update_fields=update_fields or None)
     if "focus_areas" in changes:
-        person.focus_areas.set(_pks(changes["focus_areas"]))
-    if actor.pk != person.pk:
-        audit_log(
-            actor=actor,
-            action="members.person.update",
-            target=person,
-            fields=changed + (["focus_areas"] if "focus_areas" in changes else []),
-        )
+        new_pks = set(_pks(changes["focus_areas"]))
+        if set(person.focus_areas.values_list("pk", flat=True)) != new_pks:
+            person.focus_areas.set(new_pks)
+            changed.append("focus_areas")
+    if actor.pk != person.pk and changed:
+        audit_log(actor=actor, action="members.person.update", target=person, fields=changed)
     return person
 
 
@@ -201,8 +207,13 @@ def _move_photo(person: User) -> None:
     Photos are served from public media under unguessable names; someone who saw the page
     while it was visible could otherwise still fetch the photo after the person hid it."""
     old = person.photo.name
-    with default_storage.open(old, "rb") as handle:
-        person.photo.save("photo.jpg", handle, save=False)
+    try:
+        with default_storage.open(old, "rb") as handle:
+            person.photo.save("photo.jpg", handle, save=False)
+    except FileNotFoundError:  # e.g. a database restored without its media: no photo left
+        logger.warning("Photo %s of person %s is missing; cleared.", old, person.pk)
+        person.photo = ""
+        return
     _delete_file_on_commit(old)
 
 

@@ -293,6 +293,48 @@ def test_a_coordinator_edits_any_organisation_and_it_is_audited(client, organisa
     assert entry.actor == coordinator and "description" in entry.data["fields"]
 
 
+def test_a_coordinators_correction_neither_confirms_a_listing_nor_logs_untouched_fields(
+    client, coordinator
+):
+    """Only the organisation can say its listing is still correct; the audit log names what
+    actually changed."""
+    stale = timezone.now() - timedelta(days=600)
+    organisation = OrganisationFactory(confirmed_at=stale)
+    organisation.focus_areas.set([FocusArea.objects.get(slug="dementia")])
+    client.force_login(coordinator)
+    edit = reverse("members:organisation_edit", kwargs={"slug": organisation.slug})
+    form = client.get(edit).context["form"]
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+        if name != "logo"
+    }
+    assert data["focus_areas"] == [FocusArea.objects.get(slug="dementia").pk]
+    data["description"] = "Typo fixed by staff."
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.context["form"].errors
+    organisation.refresh_from_db()
+    assert organisation.description == "Typo fixed by staff."
+    assert organisation.confirmed_at == stale and organisation.is_stale
+    entry = AuditEntry.objects.get(action="members.organisation.update")
+    assert entry.data["fields"] == ["description"]
+
+
+def test_a_coordinator_saving_a_profile_unchanged_leaves_no_audit_entry(coordinator, member):
+    focus = FocusArea.objects.get(slug="dementia")
+    member.focus_areas.set([focus])
+    services.person_update_profile(
+        actor=coordinator,
+        person=member,
+        changes={"full_name": member.full_name, "focus_areas": [focus.pk]},
+    )
+    assert not AuditEntry.objects.filter(action="members.person.update").exists()
+    services.person_update_profile(actor=coordinator, person=member, changes={"focus_areas": []})
+    entry = AuditEntry.objects.get(action="members.person.update")
+    assert entry.data["fields"] == ["focus_areas"]
+    assert list(member.focus_areas.all()) == []
+
+
 def test_other_members_cannot_edit_an_organisation(client, organisation, member):
     other_admin = UserFactory()
     MembershipFactory(user=other_admin, organisation=OrganisationFactory(), role="admin")

@@ -132,6 +132,24 @@ def test_hiding_a_profile_moves_its_photo_so_an_address_seen_earlier_stops_worki
     assert stored_files("people") == [member.photo.name.removeprefix("people/")]
 
 
+def test_hiding_a_profile_whose_photo_file_is_gone_saves_and_drops_the_photo(
+    client, member, django_capture_on_commit_callbacks
+):
+    """After a restore without the media files, say: no error page, the photo is cleared."""
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            PROFILE, profile_post(member, profile_visibility="public", photo=upload(picture()))
+        )
+    member.refresh_from_db()
+    default_storage.delete(member.photo.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PROFILE, profile_post(member, profile_visibility="hidden"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.profile_visibility == "hidden" and not member.photo
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
