@@ -94,6 +94,13 @@ def clean_uk_postcode(value: str, *, allow_outcode: bool = False, locate: bool =
     return normalised
 
 
+def clean_organisation_postcode(value: str) -> str:
+    """The same rule when joining and when editing: a full postcode, or only the first half
+    for a group with no premises, in a district we can place (else it would never show in a
+    search near a postcode, and nobody would know why)."""
+    return clean_uk_postcode(value, allow_outcode=True, locate=True)
+
+
 def clean_phone(value: str) -> str:
     value = " ".join((value or "").split())
     if value and (not PHONE_RE.match(value) or sum(c.isdigit() for c in value) < 7):
@@ -311,7 +318,8 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
             "phone": _("Shown to anyone who visits your page. Leave it empty to hide it."),
             "address": _("Shown only to members of the network."),
             "postcode": _(
-                "Used to find you by distance. Visitors see only the first half, like SW1A."
+                "Used to find you by distance. If you have no premises, the first half (like "
+                "SW1A) is enough. Visitors see only the first half."
             ),
             "turnover": _("Shown only to members of the network."),
             "charity_number": _("If you are a registered charity."),
@@ -352,7 +360,7 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
         return clean_phone(self.cleaned_data.get("phone", ""))
 
     def clean_postcode(self):
-        return clean_uk_postcode(self.cleaned_data.get("postcode", ""))
+        return clean_organisation_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

@@ -10,8 +10,8 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core import geo
 from core.forms import TermsField
+from members.forms import clean_organisation_postcode
 from members.models import (
     Application,
     AreaServed,
@@ -24,14 +24,6 @@ from members.models import (
     User,
 )
 from newsletter.services.subscribers import JOIN_WORDING
-
-
-def clean_postcode(value: str) -> str:
-    """A tidy UK postcode (``ls14ap`` → ``LS1 4AP``) or outward code (``LS1``)."""
-    try:
-        return geo.normalise_postcode(value)
-    except geo.PostcodeError as error:
-        raise forms.ValidationError(str(error), code="invalid_postcode") from error
 
 
 class PlainForm(forms.Form):
@@ -261,7 +253,7 @@ class OrganisationApplicationForm(AccountFields):
         self.order_fields([*self.organisation_fields, *self.account_fields])
 
     def clean_postcode(self):
-        return clean_postcode(self.cleaned_data.get("postcode", ""))
+        return clean_organisation_postcode(self.cleaned_data.get("postcode", ""))
 
     def organisation_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.organisation_fields}

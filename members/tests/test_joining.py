@@ -169,6 +169,43 @@ def test_a_visitor_applies_as_an_individual(client, db, django_capture_on_commit
     assert len(by_template_subject("received your application")) == 1
 
 
+def test_an_organisation_postcode_follows_one_rule_when_joining_and_when_editing(client, db):
+    """A postcode we cannot place would keep the organisation out of every search near a
+    postcode without anyone knowing; the first half alone is fine (no premises), and an
+    organisation that joined with it can later save other changes."""
+    response = client.post(reverse("joining:organisation"), org_form_data(postcode="ZZ9 9ZZ"))
+    assert response.status_code == 200
+    assert "We could not find where ZZ9 9ZZ is. Check it and try again." in (
+        response.content.decode()
+    )
+    assert not Organisation.objects.exists()
+
+    response = client.post(reverse("joining:organisation"), org_form_data(postcode="ls1"))
+    assert response.status_code == 302
+    organisation = Organisation.objects.get()
+    assert (organisation.postcode, organisation.outcode) == ("LS1", "LS1")
+    assert organisation.latitude is not None
+
+    coordinator = CoordinatorFactory()
+    joining.application_approve(actor=coordinator, application=Application.objects.get())
+    client.force_login(organisation.memberships.get().user)
+    edit = reverse("members:organisation_edit", args=[organisation.slug])
+    form = client.get(edit).context["form"]
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+        if name != "logo"
+    }
+    data["description"] = "Now meeting on Thursdays too."
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.context["form"].errors
+    response = client.post(edit, {**data, "postcode": "ZZ9 9ZZ"})
+    assert "We could not find where ZZ9 9ZZ is" in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.description == "Now meeting on Thursdays too."
+    assert organisation.postcode == "LS1"
+
+
 def test_errors_keep_everything_typed_and_say_what_to_fix(client, db):
     data = org_form_data(name="", postcode="12345", website="not a website at all")
     response = client.post(reverse("joining:organisation"), data)
