@@ -57,15 +57,21 @@ IMAGE_ACCEPT = "image/jpeg,image/png,image/gif,image/webp"
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,25}$")
 
 
-def _plain_length_messages(form):
-    """GOV.UK-style messages for text that is too long: name the field and the limit."""
-    for field in form.fields.values():
+def plain_length_messages(form):
+    """GOV.UK-style messages for text that is too long: name the field and the limit ("Your
+    answer" for a field asked as a question). The browser is not told the limit (Django's
+    ``maxlength``): it would silently cut text pasted in, and a person would lose the end of
+    what they wrote without knowing; the form says how much too long it is instead."""
+    for name, field in form.fields.items():
         if isinstance(field, forms.CharField) and field.max_length:
-            label = str(field.label).replace("%", "%%")
+            field.widget.attrs.pop("maxlength", None)
+            label = str(field.label or name)
+            if label.rstrip().endswith("?"):
+                label = gettext("Your answer")
             field.error_messages["max_length"] = gettext(
                 "%(label)s must be %%(limit_value)d characters or fewer. "
                 "You have used %%(show_value)d."
-            ) % {"label": label}
+            ) % {"label": label.replace("%", "%%")}
 
 
 def clean_uk_postcode(value: str, *, allow_outcode: bool = False, locate: bool = False) -> str:
@@ -227,7 +233,7 @@ class PersonProfileForm(ImageUploadMixin, forms.ModelForm):
         self.fields["full_name"].required = True
         if not self.instance.photo:
             del self.fields["remove_photo"]
-        _plain_length_messages(self)
+        plain_length_messages(self)
         self.fields["full_name"].error_messages["required"] = _("Enter your full name.")
 
     def clean_photo(self):
@@ -339,7 +345,7 @@ class OrganisationForm(ImageUploadMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.logo:
             del self.fields["remove_logo"]
-        _plain_length_messages(self)
+        plain_length_messages(self)
         self.fields["name"].error_messages["required"] = _("Enter your organisation’s name.")
         self.fields["staff_size"].choices = [("", _("Prefer not to say")), *StaffSize.choices]
         self.fields["turnover"].choices = [
@@ -429,7 +435,7 @@ class DirectoryFilterForm(FilterFormMixin, forms.Form):
         invalid_choice = _("Choose one of the options in the list.")
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = invalid_choice
-        _plain_length_messages(self)
+        plain_length_messages(self)
 
     def clean_near(self):
         return clean_uk_postcode(self.cleaned_data.get("near", ""), allow_outcode=True, locate=True)

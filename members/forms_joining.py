@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TermsField
-from members.forms import clean_organisation_postcode
+from members.forms import clean_organisation_postcode, plain_length_messages
 from members.models import (
     Application,
     AreaServed,
@@ -33,6 +33,7 @@ class PlainForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_length_messages(self)
         for name, field in self.fields.items():
             label = str(field.label or name).replace("%", "%%")
             if name in self.required_messages:
@@ -45,11 +46,6 @@ class PlainForm(forms.Form):
                 field.error_messages["required"] = gettext("Enter %(label)s") % {
                     "label": label[:1].lower() + label[1:]
                 }
-            if isinstance(field, forms.CharField) and field.max_length:
-                field.error_messages["max_length"] = gettext(
-                    "%(label)s must be %%(limit_value)d characters or fewer. "
-                    "You have used %%(show_value)d."
-                ) % {"label": label}
             if isinstance(field, forms.ChoiceField):
                 field.error_messages["invalid_choice"] = gettext("Choose one of the options shown")
             if isinstance(field, forms.ModelMultipleChoiceField):

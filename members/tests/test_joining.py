@@ -237,11 +237,22 @@ def test_a_weak_password_is_refused_and_not_sent_back(client, db):
     assert not User.objects.exists()
 
 
-def test_over_long_fields_get_a_plain_message(client, db):
-    response = client.post(reverse("joining:organisation"), org_form_data(name="x" * 201))
-    assert "Organisation name must be 200 characters or fewer. You have used 201." in (
-        response.content.decode()
+def test_over_long_fields_get_a_plain_message_and_keep_every_word(client, db):
+    long_reason = ("We run tea afternoons. " * 100).strip()  # 2,299 characters
+    response = client.post(
+        reverse("joining:organisation"), org_form_data(name="x" * 201, why_join=long_reason)
     )
+    content = response.content.decode()
+    assert "Organisation name must be 200 characters or fewer. You have used 201." in content
+    # A field asked as a question is called "your answer", not by its question.
+    assert "Your answer must be 2000 characters or fewer. You have used 2299." in content
+    # The browser is not told the limit, so it cannot silently cut what is pasted in; what
+    # was typed comes back whole, to be shortened by the person.
+    soup = BeautifulSoup(content, "html.parser")
+    reason = soup.find("textarea", attrs={"name": "why_join"})
+    assert not reason.has_attr("maxlength")
+    assert reason.get_text().strip() == long_reason
+    assert not soup.find("input", attrs={"name": "name"}).has_attr("maxlength")
 
 
 def test_an_address_that_already_has_an_account_gives_nothing_away(
