@@ -524,6 +524,12 @@ def test_coordinators_answer_requests_for_organisations_without_admins(
         request = joining.join_request_create(user=UserFactory(), organisation=organisation)
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
     client.force_login(coordinator)
+    # Declining emails the person at once and cannot be undone: the button asks first.
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    decline = page.find("form", action=reverse("joining:request_decline", args=[request.pk]))
+    assert decline.button["data-confirm"] == (
+        f"Decline {request.user.full_name}’s request? We will email them that it was declined."
+    )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("joining:request_decline", args=[request.pk]))
