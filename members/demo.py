@@ -371,6 +371,8 @@ def _people(ctx, now, password, districts, focus_ids):
             else MembershipStatus.PENDING
             if roll < 0.92
             else MembershipStatus.LAPSED
+            if roll < 0.97
+            else MembershipStatus.LEFT
         )
         page, email_vis, phone_vis = _weighted(rng, visibilities)
         email = f"{slugify(name).replace('-', '.')}.{i}@example.net"
@@ -391,8 +393,10 @@ def _people(ctx, now, password, districts, focus_ids):
             )
         )
         person_focus.append(_sample_ids(rng, focus_ids, 0, 3))
+    _at_least_a_few(rng, users[len(fixed) :], (MembershipStatus.LAPSED, MembershipStatus.LEFT))
+    # bulk_create fills each person's search_text too (members.models.UserQuerySet).
     User.objects.bulk_create(users, batch_size=BATCH)
-    users = list(User.objects.order_by("id").only("id", "email"))
+    users = list(User.objects.order_by("id").only("id", "email", "status"))
     _insert(
         EmailAddress,
         ["user_id", "email", "verified", "primary"],
@@ -410,8 +414,57 @@ def _people(ctx, now, password, districts, focus_ids):
     return users, len(fixed)
 
 
-def seed(ctx):
+def _at_least_a_few(rng, people, statuses, few=2):
+    """Even a small demo has a few people who lapsed and a few who left: some active people
+    are given each status that chance gave to fewer than ``few``."""
+    for status in statuses:
+        missing = few - sum(person.status == status for person in people)
+        active = [p for p in people if p.status == MembershipStatus.ACTIVE]
+        if missing > 0 and len(active) > 10 * few:
+            for person in rng.sample(active, missing):
+                person.status = status
+
+
+def _memberships(ctx, now, orgs, users, fixed_count):
+    """Who belongs to which organisation, as the joining services would have left it: most
+    members and lapsed members belong to an organisation that is not waiting for approval (a
+    pending organisation has only its applicant, made by ``demo_joining``); about half the
+    people waiting have asked to join a member organisation (the others have applied as
+    individuals, in ``demo_joining``); people who left belong to none (leaving takes them off
+    every organisation)."""
     rng = ctx.rng
+    memberships = []
+    if not orgs:
+        return memberships
+    created = connection.ops.adapt_datetimefield_value(now)
+    org_ids = [org.pk for org in orgs if org.status != MembershipStatus.PENDING]
+    listed_ids = [org.pk for org in orgs if org.status == MembershipStatus.ACTIVE]
+    active, requested = AffiliationStatus.ACTIVE.value, AffiliationStatus.REQUESTED.value
+    member, admin = OrganisationRole.MEMBER.value, OrganisationRole.ADMIN.value
+    by_email = {u.email: u for u in users}
+    memberships.append((by_email["orgadmin@example.org"].pk, orgs[0].pk, admin, active, created))
+    memberships.append((by_email["member@example.org"].pk, orgs[0].pk, member, active, created))
+    for user in users[fixed_count:]:
+        if user.status == MembershipStatus.PENDING:
+            if listed_ids and rng.random() < 0.5:
+                asked = now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
+                memberships.append(
+                    (
+                        user.pk,
+                        rng.choice(listed_ids),
+                        member,
+                        requested,
+                        connection.ops.adapt_datetimefield_value(asked),
+                    )
+                )
+        elif user.status != MembershipStatus.LEFT and org_ids and rng.random() < 0.8:
+            # Most people belong to an organisation; some join alone.
+            role = admin if rng.random() < 0.2 else member
+            memberships.append((user.pk, rng.choice(org_ids), role, active, created))
+    return memberships
+
+
+def seed(ctx):
     now = timezone.now()
     password = make_password("coalition-demo-2026")  # hashed once, shared by every demo account
     districts = _districts()
@@ -425,24 +478,11 @@ def seed(ctx):
     users, fixed_count = _people(ctx, now, password, districts, focus_ids)
     people_done = time.monotonic()
 
-    memberships = []
-    if orgs:
-        org_ids = [org.pk for org in orgs]
-        by_email = {u.email: u for u in users}
-        memberships.append((by_email["orgadmin@example.org"].pk, org_ids[0], "admin"))
-        memberships.append((by_email["member@example.org"].pk, org_ids[0], "member"))
-        for user in users[fixed_count:]:
-            if rng.random() < 0.8:  # most people belong to an organisation; some join alone
-                role = OrganisationRole.ADMIN if rng.random() < 0.2 else OrganisationRole.MEMBER
-                memberships.append((user.pk, rng.choice(org_ids), str(role)))
-    created = connection.ops.adapt_datetimefield_value(now)
+    memberships = _memberships(ctx, now, orgs, users, fixed_count)
     _insert(
         OrganisationMembership,
         ["user_id", "organisation_id", "role", "status", "created_at"],
-        (
-            (user, org, role, AffiliationStatus.ACTIVE.value, created)
-            for user, org, role in memberships
-        ),
+        memberships,
     )
     memberships_done = time.monotonic()
     indexed = search.search_index_rebuild(Organisation, batch_size=BATCH)

@@ -1,8 +1,10 @@
-"""Demo data for joining: applications waiting for a coordinator (and a few decided ones),
-a request to join an organisation, an invitation, and listings of every age so that some
-are due their yearly confirmation and some are stale. Called at the end of
-``members.demo.seed``; everything is written with bulk inserts and a few UPDATEs, so it
-costs the same for 60 organisations as for 50,000. All names are invented."""
+"""Demo data for joining: an application waiting for a coordinator from every pending
+organisation's admin and from every waiting person who has not asked to join an organisation
+(``members.demo`` makes those requests), a few decided applications, an invitation, and
+listings of every age so that some are due their yearly confirmation and some are stale.
+Called at the end of ``members.demo.seed``; everything is written with bulk inserts and a few
+UPDATEs (at most one per day), so it costs the same for 60 organisations as for 50,000. All
+names are invented."""
 
 from datetime import timedelta
 
@@ -70,6 +72,15 @@ def _listing_ages(ctx, now):
     return stale
 
 
+def _date_pending_organisations(pending_orgs, dates):
+    """A pending organisation was made when its application was sent: one UPDATE per day."""
+    by_day: dict = {}
+    for org, when in zip(pending_orgs, dates, strict=True):
+        by_day.setdefault(when, []).append(org.pk)
+    for when, pks in sorted(by_day.items()):
+        _update_in_chunks(pks, created_at=when, updated_at=when)
+
+
 def seed(ctx):
     rng = ctx.rng
     now = timezone.now()
@@ -80,13 +91,14 @@ def seed(ctx):
     if not orgs:
         return
     home_org = orgs[0]  # the demo organisation admin's organisation
-    pending_orgs = [o for o in orgs if o.status == MembershipStatus.PENDING][:4]
+    pending_orgs = [o for o in orgs if o.status == MembershipStatus.PENDING]
     coordinator = User.objects.filter(email="coordinator@example.org").first()
     org_admin = User.objects.filter(email="orgadmin@example.org").first()
 
-    # New people: one applicant per pending organisation, someone asking to join the demo
-    # admin's organisation, and two individuals whose applications were decided.
-    def new_person(label, status=MembershipStatus.PENDING):
+    # New people: one applicant per pending organisation (its admin, who made it when applying),
+    # someone asking to join the demo admin's organisation, and two individuals whose
+    # applications were decided.
+    def new_person(label, status=MembershipStatus.PENDING, joined=None):
         name = _person_name(rng)
         return User(
             email=f"{slugify(name).replace('-', '.')}.{label}@example.net",
@@ -94,18 +106,22 @@ def seed(ctx):
             status=status,
             job_title=rng.choice(["Volunteer coordinator", "Trustee", "Project worker", ""]),
             password=password,
-            date_joined=now - timedelta(days=rng.randint(1, 20)),
+            date_joined=joined or now - timedelta(days=rng.randint(1, 20)),
         )
 
-    applicants = [new_person(f"applicant{i}") for i in range(len(pending_orgs))]
+    applied_at = [now - timedelta(days=rng.randint(1, 14)) for _ in pending_orgs]
+    _date_pending_organisations(pending_orgs, applied_at)
+    applicants = [new_person(f"applicant{i}", joined=when) for i, when in enumerate(applied_at)]
     requester = new_person("request")
     approved_person = new_person("approved", MembershipStatus.ACTIVE)
     rejected_person = new_person("rejected")
+    # bulk_create fills each person's search_text too (members.models.UserQuerySet).
     created = User.objects.bulk_create(
         [*applicants, requester, approved_person, rejected_person], batch_size=500
     )
     EmailAddress.objects.bulk_create(
-        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in created]
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in created],
+        batch_size=500,
     )
     applicants = created[: len(pending_orgs)]
     requester, approved_person, rejected_person = created[len(pending_orgs) :]
@@ -118,8 +134,9 @@ def seed(ctx):
                     organisation=org,
                     role=OrganisationRole.ADMIN,
                     status=AffiliationStatus.ACTIVE,
+                    created_at=when,
                 )
-                for user, org in zip(applicants, pending_orgs, strict=True)
+                for user, org, when in zip(applicants, pending_orgs, applied_at, strict=True)
             ),
             OrganisationMembership(
                 user=requester,
@@ -129,6 +146,7 @@ def seed(ctx):
                 created_at=now - timedelta(days=2),
             ),
         ],
+        batch_size=500,
         ignore_conflicts=True,
     )
 
@@ -138,19 +156,18 @@ def seed(ctx):
             kind=Application.Kind.ORGANISATION,
             organisation=org,
             why_join=rng.choice(WHY_JOIN),
-            created_at=now - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 23)),
+            created_at=when,
         )
-        for user, org in zip(applicants, pending_orgs, strict=True)
+        for user, org, when in zip(applicants, pending_orgs, applied_at, strict=True)
     ]
-    # Individuals waiting: the "pending" demo login and two other people waiting.
+    # Everyone else waiting who has not asked to join an organisation (members.demo gave about
+    # half of them a request) has applied as an individual: the "pending" demo login too.
     waiting_people = list(
         User.objects.filter(status=MembershipStatus.PENDING, org_memberships__isnull=True)
         .exclude(pk__in=[u.pk for u in created])
-        .order_by("id")[:3]
+        .order_by("id")
+        .only("id", "email", "full_name")
     )
-    pending_login = User.objects.filter(email="pending@example.org").first()
-    if pending_login is not None and pending_login not in waiting_people:
-        waiting_people = [pending_login, *waiting_people[:2]]
     applications += [
         Application(
             applicant=user,
@@ -184,13 +201,24 @@ def seed(ctx):
             decided_at=decided_at,
             created_at=decided_at - timedelta(days=2),
         ),
+        # Turned down, they took up the invitation to apply again, so they wait once more.
+        Application(
+            applicant=rejected_person,
+            kind=Application.Kind.INDIVIDUAL,
+            why_join=(
+                "Since applying I have started a weekly coffee morning for neighbours who live "
+                "alone, and would like to learn from other groups."
+            ),
+            created_at=now - timedelta(days=3),
+        ),
     ]
-    made = Application.objects.bulk_create(applications)
+    made = Application.objects.bulk_create(applications, batch_size=500)
     focus = list(FocusArea.objects.order_by("position")[:3])
     if focus:
         through = User.focus_areas.through
         through.objects.bulk_create(
             [through(user_id=u.pk, focusarea_id=rng.choice(focus).pk) for u in waiting_people],
+            batch_size=500,
             ignore_conflicts=True,
         )
 
@@ -222,8 +250,9 @@ def seed(ctx):
         ]
     )
     waiting = sum(a.status == Application.Status.PENDING for a in applications)
+    requests = OrganisationMembership.objects.filter(status=AffiliationStatus.REQUESTED).count()
     ctx.made["applications"] = waiting
     ctx.log(
-        f"  joining: {waiting} applications waiting, 1 request to join, 1 invitation, "
+        f"  joining: {waiting} applications waiting, {requests} requests to join, 1 invitation, "
         f"{stale} stale listings"
     )

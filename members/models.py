@@ -5,15 +5,18 @@ status (pending until a coordinator approves, then active, lapsed or left). Orga
 people through ``OrganisationMembership`` with a role: member or admin.
 """
 
+import unicodedata
 import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.search import normalise_text
 
 
 class MembershipStatus(models.TextChoices):
@@ -76,7 +79,114 @@ class Region(TaxonomyTerm):
         verbose_name_plural = _("nations and regions")
 
 
-class UserManager(BaseUserManager):
+# What the people list searches (``User.search_text``), and how it is kept in step with them.
+SEARCHED_FIELDS = ("full_name", "job_title", "bio")
+
+
+# Latin letters that are not a plain letter plus an accent, so Unicode does not split them, but
+# which people type as plain letters: "Łukasz" as "lukasz", "Søren" as "soren", "Işık" as "ISIK".
+_PLAIN_LETTERS = str.maketrans(
+    {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def people_search_normalise(text: str | None) -> str:
+    """``text`` as the people list compares it: case folded ("ß" is "ss"), accents removed
+    ("ł" is "l" too), words of letters and digits separated by single spaces
+    (``core.search.normalise_text``). What is stored and what is typed both go through this,
+    so they always agree."""
+    if not text:
+        return ""
+    if not text.isascii():  # Unicode's caseless match: NFKD before folding too ("𝐀" is "a")
+        text = unicodedata.normalize("NFKD", text).casefold().translate(_PLAIN_LETTERS)
+    return normalise_text(text)
+
+
+def person_search_text(full_name: str, job_title: str, bio: str) -> str:
+    """A person's name, role and bio as the people list searches them (``search_text``).
+    Searching this rather than the fields themselves matches "emile" with "Émile" and "ÉMILE"
+    with "émile" on both databases (SQLite's LIKE ignores case for ASCII letters only)."""
+    return " ".join(filter(None, map(people_search_normalise, (full_name, job_title, bio))))
+
+
+def _keeps_search_text(model) -> bool:
+    # Historical models in migrations before members/0005 use this manager but lack the field.
+    return any(f.name == "search_text" for f in model._meta.concrete_fields)
+
+
+class UserQuerySet(models.QuerySet):
+    """Bulk writes keep ``search_text`` in step too: ``bulk_create`` and ``bulk_update`` fill
+    it from the objects, and an ``update()`` of a searched field recomputes it for the rows
+    it changed. (``User.save`` does the same for one person.)"""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if _keeps_search_text(self.model):
+            for obj in objs:
+                obj.search_text = person_search_text(*(getattr(obj, f) for f in SEARCHED_FIELDS))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if _keeps_search_text(self.model) and not set(SEARCHED_FIELDS).isdisjoint(fields):
+            for obj in objs:
+                obj.search_text = person_search_text(*(getattr(obj, f) for f in SEARCHED_FIELDS))
+            fields = [*fields, "search_text"] if "search_text" not in fields else fields
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    bulk_update.alters_data = True
+
+    def update(self, **kwargs):
+        if (
+            "search_text" in kwargs
+            or set(SEARCHED_FIELDS).isdisjoint(kwargs)
+            or not _keeps_search_text(self.model)
+        ):
+            return super().update(**kwargs)
+        # The new values may be expressions, and the filter may no longer match once they are
+        # written: note the rows first, then recompute their text from what was stored.
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = sorted(self.order_by().values_list("pk", flat=True))
+            updated = super().update(**kwargs)
+            people = self.model._base_manager.using(self.db)
+            for start in range(0, len(pks), REFRESH_BATCH):
+                refresh_search_text(people.filter(pk__in=pks[start : start + REFRESH_BATCH]))
+        return updated
+
+    update.alters_data = True
+
+
+REFRESH_BATCH = 2000
+
+
+def refresh_search_text(queryset) -> int:
+    """Recompute ``search_text`` for the people in ``queryset``, ``REFRESH_BATCH`` at a time in
+    id order; returns how many changed. For text written some other way, or after
+    ``person_search_text`` changes."""
+    writer = queryset.model._base_manager.using(queryset.db)
+    changed_count, last = 0, None
+    while True:
+        rows = queryset.order_by("pk").only("pk", "search_text", *SEARCHED_FIELDS)
+        if last is not None:
+            rows = rows.filter(pk__gt=last)
+        people = list(rows[:REFRESH_BATCH])
+        if not people:
+            return changed_count
+        last = people[-1].pk
+        changed = []
+        for person in people:
+            text = person_search_text(*(getattr(person, f) for f in SEARCHED_FIELDS))
+            if text != person.search_text:
+                person.search_text = text
+                changed.append(person)
+        if changed:
+            writer.bulk_update(changed, ["search_text"])
+            changed_count += len(changed)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -146,6 +256,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("can use the Django admin"), default=False)
     is_active = models.BooleanField(_("account enabled"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The name, role and bio as the people list searches them (``person_search_text``): kept
+    # in step by ``save()`` and by the manager's bulk writes, never edited on its own.
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     objects = UserManager()
 
@@ -169,6 +282,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name(self.full_name, self.pk)
+
+    def save(self, *args, **kwargs):
+        # ``search_text`` is a copy of the searched fields, not business logic: deriving it here
+        # (and in ``UserQuerySet``'s bulk writes) means no service, form, admin page or sign-up
+        # can change a name and leave the search behind.
+        if kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            if not deferred.issuperset(SEARCHED_FIELDS):  # else none of them can have changed
+                self.search_text = self._search_text()
+        else:
+            update_fields = set(kwargs["update_fields"])
+            if not update_fields.isdisjoint(SEARCHED_FIELDS):
+                self.search_text = self._search_text()
+                update_fields.add("search_text")
+            kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
+    def _search_text(self) -> str:
+        return person_search_text(self.full_name, self.job_title, self.bio)
 
     def get_full_name(self):
         return str(self)

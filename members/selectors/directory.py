@@ -37,6 +37,7 @@ from members.models import (
     Region,
     User,
     Visibility,
+    people_search_normalise,
 )
 
 PERSON_FIELDS = {"email", "phone"}
@@ -868,6 +869,20 @@ class WordsFirstPeopleQuery(DirectoryQuery):
         return self.queryset if len(ids) > COUNT_CAP else self.queryset.filter(pk__in=ids)
 
 
+PEOPLE_SEARCH_WORDS = 8  # more words than this add nothing but cost
+PEOPLE_SEARCH_CHARS = 500  # longer input is cut
+
+
+def people_search_words(q: str) -> list[str]:
+    """What the people list looks for in ``User.search_text``: each word typed, normalised the
+    same way (``members.models.people_search_normalise``: no case, no accents), without
+    repeats. Punctuation inside a word becomes a space ("O'Brien" looks for "o brien", which
+    only a name with those two words in a row has); words with no letters or digits (emoji,
+    punctuation) are dropped."""
+    words = (people_search_normalise(word) for word in q[:PEOPLE_SEARCH_CHARS].split())
+    return list(dict.fromkeys(word for word in words if word))[:PEOPLE_SEARCH_WORDS]
+
+
 def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> DirectoryQuery:
     """People ``viewer`` may see, matching ``filters`` (``q``, ``focus``), ordered by name,
     with their focus areas and listed organisations prefetched."""
@@ -880,10 +895,11 @@ def people_directory(*, viewer, filters: dict, terms: Taxonomy) -> DirectoryQuer
         queryset = queryset.filter(focus_areas=term.pk)
     q = filters.get("q", "")
     if q:
-        for word in q.split()[:8]:
-            queryset = queryset.filter(
-                Q(full_name__icontains=word) | Q(job_title__icontains=word) | Q(bio__icontains=word)
-            )
+        words = people_search_words(q)
+        if not words:  # only emoji or punctuation: nothing can match (never "everyone")
+            queryset = queryset.none()
+        for word in words:
+            queryset = queryset.filter(search_text__contains=word)
     queryset = queryset.order_by("full_name", "id").prefetch_related(
         Prefetch("focus_areas", queryset=FocusArea.objects.order_by("position", "name")),
         Prefetch(

@@ -186,6 +186,10 @@ def test_the_member_list_filters_and_searches(client, coordinator):
     assert names(q="evans", status="lapsed") == ["Bronwen Evans"]
     assert names(q="elsewhere") == ["Zara Khan"]
     assert names(q="nobody") == []
+    # Accents and case as the people list treats them, and part of an address as typed.
+    UserFactory(full_name="Siân Ó Briain", email="sian@example.org", status="active")
+    assert names(q="SIAN briain") == ["Siân Ó Briain"]
+    assert names(q="sian@example") == ["Siân Ó Briain"]
     assert "Zara Khan" in names(status="")
     assert "Zara Khan" in names(status="not-a-status")  # a bad filter is ignored, not a 500
 
