@@ -16,6 +16,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/ask/", views.ask_to_join, name="ask_to_join"),
     path("organisations/<slug:slug>/invite/", views.invite, name="invite"),
     path("organisations/<slug:slug>/leave/", views.leave_organisation, name="leave_organisation"),
+    path("organisations/<slug:slug>/people/<int:pk>/role/", views.set_role, name="set_role"),
     path("requests/", views.join_requests, name="requests"),
     path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
     path("requests/<int:pk>/decline/", views.request_decline, name="request_decline"),

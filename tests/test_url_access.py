@@ -91,6 +91,11 @@ EXPECTED = {
         {V: REDIRECT, M: NOT_FOUND, A: OK, C: NOT_FOUND},
     ),
     "joining:requests": ({}, {V: REDIRECT, M: FORBIDDEN, A: OK, C: OK}),
+    # POST only (making a colleague an admin): no such person here, so 404 for those allowed
+    "joining:set_role": (
+        {"slug": FromFixture("organisation", "slug"), "pk": 999999},
+        {V: REDIRECT, M: FORBIDDEN, A: 405, C: 405},
+    ),
     # POST only: org admins and coordinators get 405 for a GET
     "joining:request_approve": ({"pk": 1}, {V: REDIRECT, M: FORBIDDEN, A: 405, C: 405}),
     "joining:request_decline": ({"pk": 1}, {V: REDIRECT, M: FORBIDDEN, A: 405, C: 405}),

@@ -546,6 +546,64 @@ def join_request_approve(
 
 
 @transaction.atomic
+def organisation_set_role(
+    *, actor: User, membership: OrganisationMembership, role: str
+) -> OrganisationMembership:
+    """Make a colleague an admin of their organisation, or a plain member again. Its admins
+    and coordinators may; an organisation always keeps at least one admin (or it could not
+    be edited, approve colleagues or confirm its listing). The person is emailed when they
+    become an admin."""
+    from core.permissions import can_manage_members
+
+    if role not in OrganisationRole.values:
+        raise ValueError(f"Unknown organisation role {role!r}")
+    organisation = membership.organisation
+    if not can_manage_members(actor, organisation):
+        raise JoiningError(_("Only its admins and the network’s coordinators can do that."))
+    # Lock the organisation's people so two admins stepping down at once leave one.
+    people = list(
+        OrganisationMembership.objects.select_for_update()
+        .filter(organisation=organisation, status=AffiliationStatus.ACTIVE)
+        .select_related("user")
+        .order_by("pk")
+    )
+    membership = next((m for m in people if m.pk == membership.pk), None)
+    if membership is None:
+        raise JoiningError(_("That person is not part of this organisation any more."))
+    if membership.role == role:
+        return membership
+    admins = [m for m in people if m.role == OrganisationRole.ADMIN]
+    if role == OrganisationRole.MEMBER and admins == [membership]:
+        raise JoiningError(
+            _("%(person)s is its only admin. Make someone else an admin first.")
+            % {"person": membership.user}
+        )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_log(
+        actor=actor,
+        action="members.organisation.role",
+        target=organisation,
+        person=membership.user.email,
+        role=role,
+    )
+    if role == OrganisationRole.ADMIN and membership.user_id != actor.pk:
+        send_email_on_commit(
+            to=membership.user.email,
+            template="organisation_admin",
+            context={
+                "name": membership.user.get_short_name(),
+                "organisation": organisation.name,
+                "edit_url": absolute_url(
+                    reverse("members:organisation_edit", args=[organisation.slug])
+                ),
+                "requests_url": absolute_url(reverse("joining:requests")),
+            },
+        )
+    return membership
+
+
+@transaction.atomic
 def join_request_decline(*, actor: User, membership: OrganisationMembership) -> None:
     """Turn down a request to join; the person is told (without a reason)."""
     membership = _lock_request(membership)

@@ -538,6 +538,82 @@ def test_coordinators_answer_requests_for_organisations_without_admins(
     assert AuditEntry.objects.filter(action="members.join_request.decline").exists()
 
 
+def test_an_admin_makes_a_colleague_an_admin_who_is_told_by_email(
+    client, org_admin, organisation, django_capture_on_commit_callbacks
+):
+    colleague = MembershipFactory(
+        organisation=organisation, user=UserFactory(full_name="Ife Bello")
+    )
+    client.force_login(org_admin)
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    url = reverse("joining:set_role", args=[organisation.slug, colleague.pk])
+    form = page.find("form", action=url)
+    assert form.find("input", attrs={"name": "role"})["value"] == "admin"
+    assert form.button.get_text(" ", strip=True) == "Make an admin : Ife Bello"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"role": "admin"}, follow=True)
+    assert "Ife Bello is now an admin of" in response.content.decode()
+    colleague.refresh_from_db()
+    assert colleague.role == "admin"
+    (message,) = mail.outbox
+    assert message.to == [colleague.user.email]
+    assert message.subject.endswith(f"You are now an admin of {organisation.name}")
+    edit = reverse("members:organisation_edit", args=[organisation.slug])
+    assert edit in message.body and edit in html_of(message)
+    entry = AuditEntry.objects.get(action="members.organisation.role")
+    assert entry.actor == org_admin and entry.data == {
+        "person": colleague.user.email,
+        "role": "admin",
+    }
+    # The new admin can now edit the organisation; the first one can step down.
+    client.force_login(colleague.user)
+    assert client.get(edit).status_code == 200
+    client.force_login(org_admin)
+    own = OrganisationMembership.objects.get(user=org_admin, organisation=organisation)
+    client.post(reverse("joining:set_role", args=[organisation.slug, own.pk]), {"role": "member"})
+    own.refresh_from_db()
+    assert own.role == "member"
+
+
+def test_an_organisation_always_keeps_an_admin(client, org_admin, organisation):
+    own = OrganisationMembership.objects.get(user=org_admin, organisation=organisation)
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("joining:set_role", args=[organisation.slug, own.pk]),
+        {"role": "member"},
+        follow=True,
+    )
+    assert "is its only admin. Make someone else an admin first." in response.content.decode()
+    own.refresh_from_db()
+    assert own.role == "admin"
+    with pytest.raises(joining.JoiningError):
+        joining.organisation_set_role(actor=org_admin, membership=own, role="member")
+
+
+def test_only_its_admins_and_coordinators_appoint_admins(client, organisation, coordinator):
+    colleague = MembershipFactory(organisation=organisation)
+    url = reverse("joining:set_role", args=[organisation.slug, colleague.pk])
+    other_admin = UserFactory()
+    MembershipFactory(user=other_admin, organisation=OrganisationFactory(), role="admin")
+    for outsider in (colleague.user, other_admin):
+        client.force_login(outsider)
+        assert client.post(url, {"role": "admin"}).status_code == 403
+    colleague.refresh_from_db()
+    assert colleague.role == "member"
+    # A coordinator does it from the organisation's coordinator page and goes back there.
+    client.force_login(coordinator)
+    page = client.get(reverse("coordinator:organisation", args=[organisation.pk]))
+    assert url in page.content.decode()
+    response = client.post(url, {"role": "admin", "back": "coordinator"})
+    assert response["Location"] == reverse("coordinator:organisation", args=[organisation.pk])
+    colleague.refresh_from_db()
+    assert colleague.role == "admin"
+    # Nonsense is refused with a message, not an error page.
+    response = client.post(url, {"role": "owner"}, follow=True)
+    assert "Choose whether they are an admin or a member." in response.content.decode()
+
+
 def test_asking_twice_or_to_join_a_pending_organisation_is_refused(client, member):
     pending_org = OrganisationFactory(status="pending")
     client.force_login(member)

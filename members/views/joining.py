@@ -10,6 +10,7 @@ from __future__ import annotations
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -34,6 +35,7 @@ from members.models import (
     MembershipStatus,
     Organisation,
     OrganisationMembership,
+    OrganisationRole,
 )
 from members.services import joining as services
 from members.services import listings
@@ -302,7 +304,16 @@ def join_requests(request):
         "members/joining/requests.html",
         {
             "waiting": waiting.order_by("created_at", "id"),
-            "managed": managed.prefetch_related("invitations"),
+            "managed": managed.prefetch_related(
+                "invitations",
+                Prefetch(
+                    "memberships",
+                    queryset=OrganisationMembership.objects.filter(status=AffiliationStatus.ACTIVE)
+                    .select_related("user")
+                    .order_by("role", "user__full_name", "pk"),
+                    to_attr="active_people",
+                ),
+            ),
         },
     )
 
@@ -349,6 +360,42 @@ def request_decline(request, pk):
             _("You turned down %(person)s’s request. We have let them know.")
             % {"person": membership.user},
         )
+    return redirect("joining:requests")
+
+
+@manager_required
+@require_POST
+def set_role(request, slug, pk):
+    """Make someone an admin of their organisation, or a plain member again (its admins and
+    coordinators). Back to the page the button was on: the admins' people page or the
+    coordinators' page for the organisation."""
+    membership = get_object_or_404(
+        OrganisationMembership.objects.select_related("organisation", "user"),
+        pk=pk,
+        organisation__slug=slug,
+        status=AffiliationStatus.ACTIVE,
+    )
+    if not can_manage_members(request.user, membership.organisation):
+        raise PermissionDenied
+    role = request.POST.get("role", "")
+    if role not in OrganisationRole.values:
+        messages.error(request, _("Choose whether they are an admin or a member."))
+    else:
+        try:
+            services.organisation_set_role(actor=request.user, membership=membership, role=role)
+        except services.JoiningError as error:
+            messages.error(request, str(error))
+        else:
+            done = (
+                _("%(person)s is now an admin of %(organisation)s. We have emailed them.")
+                if role == OrganisationRole.ADMIN
+                else _("%(person)s is no longer an admin of %(organisation)s.")
+            )
+            messages.success(
+                request, done % {"person": membership.user, "organisation": membership.organisation}
+            )
+    if request.POST.get("back") == "coordinator" and is_coordinator(request.user):
+        return redirect("coordinator:organisation", pk=membership.organisation_id)
     return redirect("joining:requests")
 
 
