@@ -522,8 +522,20 @@ def _activate_through_organisation(user: User, organisation: Organisation) -> No
 def join_request_approve(
     *, actor: User, membership: OrganisationMembership
 ) -> OrganisationMembership:
-    """An organisation admin (or coordinator) accepts a colleague into the organisation."""
+    """An organisation admin (or coordinator) accepts a colleague into the organisation, once
+    the colleague has confirmed their email address: until then anyone could have asked in
+    someone else's name, and approval makes them a member of the network."""
     membership = _lock_request(membership)
+    if not EmailAddress.objects.filter(
+        user=membership.user, email__iexact=membership.user.email, verified=True
+    ).exists():
+        raise JoiningError(
+            _(
+                "%(person)s has not confirmed their email address yet. You can approve them "
+                "once they have: we have emailed them a link."
+            )
+            % {"person": membership.user}
+        )
     membership.status = AffiliationStatus.ACTIVE
     membership.save(update_fields=["status"])
     _activate_through_organisation(membership.user, membership.organisation)
@@ -654,15 +666,35 @@ def invitation_from_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_create(*, actor: User, organisation: Organisation, email: str) -> Invitation:
-    """Invite a colleague: the email carries a signed link valid for two weeks."""
+    """Invite a colleague: the email carries a signed link valid for two weeks. Only a listed
+    organisation's people can be invited (not one waiting for approval or turned down).
+    Inviting an address again, before it was accepted, sends the invitation again (with a
+    fresh link) rather than listing it twice."""
     email = email.strip()
+    if not organisation.is_listed:
+        raise JoiningError(
+            _("%(organisation)s is not a member of the network, so nobody can be invited to it.")
+            % {"organisation": organisation.name}
+        )
     if OrganisationMembership.objects.filter(
         organisation=organisation,
         user__email__iexact=email,
         status=AffiliationStatus.ACTIVE,
     ).exists():
         raise JoiningError(_("This person is already part of the organisation."))
-    invitation = Invitation.objects.create(organisation=organisation, email=email, invited_by=actor)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(organisation=organisation, email__iexact=email, accepted_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if invitation is None:
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email, invited_by=actor
+        )
+    else:
+        invitation.invited_by, invitation.created_at = actor, timezone.now()
+        invitation.save(update_fields=["invited_by", "created_at"])
     audit_log(actor=actor, action="members.invitation.create", target=organisation, email=email)
     send_email_on_commit(
         to=email,

@@ -517,6 +517,33 @@ def test_a_plain_member_cannot_see_or_answer_requests(client, member, organisati
     assert client.post(reverse("joining:request_approve", args=[request.pk])).status_code == 403
 
 
+def test_a_request_is_approved_only_once_its_email_address_is_confirmed(
+    client, org_admin, organisation
+):
+    """Anyone can ask to join in someone else's name; approving that would make a member."""
+    request = joining.join_request_create(
+        user=None,
+        organisation=organisation,
+        new_account=joining.NewAccount(
+            full_name="Not Really Ann", email="ann@example.org", password=PASSWORD
+        ),
+    )
+    client.force_login(org_admin)
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    assert "Not confirmed yet" in page.select_one(".result-list li").get_text()
+    response = client.post(reverse("joining:request_approve", args=[request.pk]), follow=True)
+    assert "has not confirmed their email address yet" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "requested"
+    assert User.objects.get(email="ann@example.org").status == MembershipStatus.PENDING
+    EmailAddress.objects.filter(email="ann@example.org").update(verified=True)
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    assert "Not confirmed yet" not in page.select_one(".result-list li").get_text()
+    client.post(reverse("joining:request_approve", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == "active"
+
+
 def test_coordinators_answer_requests_for_organisations_without_admins(
     client, coordinator, organisation, django_capture_on_commit_callbacks
 ):
@@ -651,6 +678,38 @@ def test_an_org_admin_invites_a_colleague_by_email(
     assert reverse("joining:invitation", args=[token]) in html_of(message)
     assert f"invited you to join {organisation.name}" in message.subject
     assert AuditEntry.objects.filter(action="members.invitation.create").exists()
+
+
+def test_inviting_an_address_again_resends_rather_than_listing_it_twice(
+    client, org_admin, organisation, django_capture_on_commit_callbacks
+):
+    client.force_login(org_admin)
+    url = reverse("joining:invite", args=[organisation.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"email": "newbie@example.org"})
+        client.post(url, {"email": "Newbie@Example.org"})
+    invitation = Invitation.objects.get()
+    assert len(mail.outbox) == 2
+    tokens = [re.findall(r"/join/invitations/([^/\s]+)/", m.body)[0] for m in mail.outbox]
+    assert [joining.invitation_from_token(t) for t in tokens] == [invitation, invitation]
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    listed = [li.get_text() for li in page.select("main li") if "invited on" in li.get_text()]
+    assert len(listed) == 1 and listed[0].startswith("newbie@example.org: invited on")
+
+
+def test_nobody_is_invited_to_an_organisation_that_is_not_listed(client, member):
+    """One waiting for approval, or turned down, whose admin is a member for other reasons."""
+    turned_down = OrganisationFactory(status="pending")
+    MembershipFactory(user=member, organisation=turned_down, role="admin")
+    client.force_login(member)
+    response = client.post(
+        reverse("joining:invite", args=[turned_down.slug]), {"email": "someone@example.org"}
+    )
+    assert response.status_code == 200
+    assert "is not a member of the network, so nobody can be invited to it." in (
+        response.content.decode()
+    )
+    assert not Invitation.objects.exists() and mail.outbox == []
 
 
 def test_only_the_organisations_admins_may_invite(client, org_admin, member):

@@ -7,10 +7,11 @@ back with an error keeps what was typed (including a password that passed its ch
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -284,9 +285,17 @@ def join_requests(request):
     """Requests to join the organisations you administer (every organisation, for
     coordinators), and the invitations you have sent."""
     user = request.user
-    waiting = OrganisationMembership.objects.filter(
-        status=AffiliationStatus.REQUESTED
-    ).select_related("user", "organisation")
+    waiting = (
+        OrganisationMembership.objects.filter(status=AffiliationStatus.REQUESTED)
+        .select_related("user", "organisation")
+        .annotate(
+            email_confirmed=Exists(
+                EmailAddress.objects.filter(
+                    user=OuterRef("user_id"), email__iexact=OuterRef("user__email"), verified=True
+                )
+            )
+        )
+    )
     managed = Organisation.objects.order_by("name", "id")
     if not is_coordinator(user):
         admin_of = user.org_memberships.filter(role="admin", status=AffiliationStatus.ACTIVE)
