@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import action_label
 from core.forms import TermsField
 from members.forms import clean_organisation_postcode, plain_length_messages
 from members.models import (
@@ -386,7 +387,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions")), *((a, a) for a in actions)]
+        labelled = sorted(((a, action_label(a)) for a in actions), key=lambda c: str(c[1]))
+        self.fields["action"].choices = [("", _("All actions")), *labelled]
 
 
 class TermForm(PlainForm):

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.utils import user_display
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -388,13 +389,39 @@ def test_an_unknown_taxonomy_is_not_found(client, coordinator):
 
 
 def test_the_audit_log_shows_who_did_what_and_filters_by_action(client, coordinator, member):
-    audit_log(actor=coordinator, action="members.user.status", target=member, status="lapsed")
+    audit_log(
+        actor=coordinator,
+        action="members.user.status",
+        target=member,
+        previous="active",
+        status="lapsed",
+    )
     audit_log(actor=coordinator, action="members.application.approve", target=member)
+    audit_log(
+        actor=coordinator,
+        action="members.person.update",
+        target=member,
+        fields=["focus_areas", "job_title"],
+    )
+    audit_log(actor=coordinator, action="somewhere.new.thing", target=member, note="kept")
     client.force_login(coordinator)
-    page = client.get(reverse("coordinator:audit")).content.decode()
-    assert "members.user.status" in page and "members.application.approve" in page
-    assert str(coordinator) in page and str(member) in page
-    assert "status: lapsed" in page
+    page = BeautifulSoup(client.get(reverse("coordinator:audit")).content, "html.parser")
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")] for tr in page.select("tbody tr")
+    ]
+    # Newest first; actions and details in words, not codes.
+    assert [row[2] for row in rows] == [
+        "somewhere.new.thing",  # no words for it: shown as it is
+        "Profile edited",
+        "Application approved",
+        "Member status changed",
+    ]
+    assert rows[1][4] == "What changed: focus areas, job title"
+    assert rows[3][4] == "Before: active Now: lapsed"
+    assert rows[0][4] == "Note: kept"
+    assert {row[1] for row in rows} == {str(coordinator)} and rows[0][3] == str(member)
+    options = [o.get_text() for o in page.select("select[name=action] option")]
+    assert options[:3] == ["All actions", "Application approved", "Member status changed"]
     filtered = client.get(reverse("coordinator:audit"), {"action": "members.user.status"})
     assert [e.action for e in filtered.context["page"]] == ["members.user.status"]
     # an action that is not in the list is refused by the form, showing everything

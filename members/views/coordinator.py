@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from core.audit import action_label, entry_details
 from core.pagination import paginate_keyset_request
 from core.permissions import coordinator_required
 from members.forms_joining import (
@@ -377,4 +378,6 @@ def audit(request):
         ordering=("-created_at", "-pk"),
         per_page=50,
     )
+    for entry in page:
+        entry.label, entry.details = action_label(entry.action), entry_details(entry)
     return render(request, "members/coordinator/audit.html", {"form": form, "page": page})
