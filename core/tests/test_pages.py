@@ -91,3 +91,20 @@ def test_the_header_menu_is_each_viewers_own(db):
         response = clients[name].post("/accounts/logout/", {"csrfmiddlewaretoken": tokens[name]})
         assert response.status_code == 302
         assert "_auth_user_id" not in clients[name].session
+
+
+def test_the_home_page_leads_visitors_somewhere_useful(client, db):
+    """Finding members and joining, not a bare account; each card goes where it says."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/").content, "html.parser")
+    main = page.find("main")
+    buttons = {a.get_text(strip=True): a["href"] for a in main.select(".button-row a")}
+    assert buttons == {"Find members near you": "/members/", "Join the network": "/join/"}
+    cards = {a.get_text(strip=True): a["href"] for a in main.select(".card h3 a")}
+    assert cards == {
+        "Find each other": "/members/",
+        "Meet": "/events/",
+        "Learn and share": "/learning/",
+    }
+    assert not page.find("a", string="Create an account")
