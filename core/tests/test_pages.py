@@ -105,6 +105,6 @@ def test_the_home_page_leads_visitors_somewhere_useful(client, db):
     assert cards == {
         "Find each other": "/members/",
         "Meet": "/events/",
-        "Learn and share": "/learning/",
+        "Learn and share": "/resources/",
     }
     assert not page.find("a", string="Create an account")
