@@ -97,6 +97,7 @@ _DONE = {
     "unpin": _("unpinned"),
     "unschedule": _("unscheduled"),
     "update": _("edited"),
+    "withdraw": _("withdrawn"),
 }
 _DETAIL_KEYS = {
     "fields": _("What changed"),

@@ -22,5 +22,6 @@ urlpatterns = [
     path("requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("leave/", views.leave, name="leave"),
+    path("withdraw/", views.withdraw, name="withdraw"),
     path("confirm-details/<str:token>/", views.listing_confirm, name="listing_confirm"),
 ]

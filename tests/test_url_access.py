@@ -103,6 +103,8 @@ EXPECTED = {
     "joining:invitation": ({"token": "not-a-real-token"}, everyone(400)),
     "joining:listing_confirm": ({"token": "not-a-real-token"}, everyone(400)),
     "joining:leave": ({}, signed_in_only()),
+    # nobody here has an application waiting: back to their account page
+    "joining:withdraw": ({}, signed_in_only(REDIRECT)),
     # --- coordinator screens (members/urls_coordinator.py) ---
     "coordinator:dashboard": ({}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: OK}),
     "coordinator:applications": ({}, {V: REDIRECT, M: FORBIDDEN, A: FORBIDDEN, C: OK}),

@@ -9,8 +9,22 @@ from django.db import migrations, models
 def mark_pending_invitations(apps, schema_editor):
     # Until now a host could invite only by typing an email address: every invitation not yet
     # accepted was sent that way, and must not name a person whose address is hidden.
+    # Each gets the row the hosts' list of invitations is read from, so none disappears.
     Membership = apps.get_model("groups", "Membership")
-    Membership.objects.filter(status="invited").update(invited_by_email=True)
+    EmailInvitation = apps.get_model("groups", "EmailInvitation")
+    waiting = Membership.objects.filter(status="invited").select_related("user")
+    waiting.update(invited_by_email=True)
+    EmailInvitation.objects.bulk_create(
+        [
+            EmailInvitation(
+                group_id=m.group_id, email=m.user.email.lower(), user_id=m.user_id,
+                created_at=m.created_at,
+            )
+            for m in waiting.iterator(chunk_size=2000)
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
 
 
 class Migration(migrations.Migration):

@@ -161,3 +161,28 @@ def test_posts_keep_their_html_and_older_posts_get_it_from_the_migration(client,
     migration.render_existing_posts(apps, None)
     reply.refresh_from_db()
     assert reply.body_html == "<p>Edited <em>reply</em></p>\n"
+
+
+def test_invitations_waiting_before_email_invitations_existed_stay_listed(db):
+    """Migration groups/0005 gives each invitation still waiting the row hosts' lists read."""
+    import importlib
+
+    from django.apps import apps
+
+    from groups.models import EmailInvitation, Membership
+    from groups.selectors import group_email_invitations
+    from groups.tests.factories import make_group
+    from members.tests.factories import UserFactory
+
+    host = UserFactory()
+    group = make_group(hosts=[host])
+    invitee = UserFactory(email="Waiting@Example.org", email_visibility="hidden")
+    Membership.objects.create(group=group, user=invitee, status="invited")
+    assert not EmailInvitation.objects.exists()
+    migration = importlib.import_module("groups.migrations.0005_email_invitations")
+    migration.mark_pending_invitations(apps, None)
+    (row,) = EmailInvitation.objects.all()
+    assert (row.group, row.user, row.email) == (group, invitee, "waiting@example.org")
+    assert Membership.objects.get(user=invitee).invited_by_email
+    listed, _more = group_email_invitations(host, group)
+    assert [invitation.email for invitation in listed] == ["waiting@example.org"]

@@ -532,7 +532,7 @@ def join_request_approve(
         raise JoiningError(
             _(
                 "%(person)s has not confirmed their email address yet. You can approve them "
-                "once they have: we have emailed them a link."
+                "once they have used the link we emailed them when they asked."
             )
             % {"person": membership.user}
         )
@@ -584,8 +584,9 @@ def organisation_set_role(
         raise JoiningError(_("That person is not part of this organisation any more."))
     if membership.role == role:
         return membership
-    admins = [m for m in people if m.role == OrganisationRole.ADMIN]
-    if role == OrganisationRole.MEMBER and admins == [membership]:
+    # Only admins who can act count: a lapsed, departed or disabled one cannot.
+    acting = [m for m in people if m.role == OrganisationRole.ADMIN and m.user.is_member]
+    if role == OrganisationRole.MEMBER and acting == [membership]:
         raise JoiningError(
             _("%(person)s is its only admin. Make someone else an admin first.")
             % {"person": membership.user}
@@ -796,6 +797,38 @@ def member_leave_network(*, user: User) -> User:
         organisations=organisations,
     )
     return user
+
+
+@transaction.atomic
+def application_withdraw(*, user: User) -> Application | None:
+    """The applicant withdraws their application waiting for a decision: only that. A member
+    applying to add another organisation stays a member of the network and of their other
+    organisations; someone not yet a member keeps their account, to apply again. An
+    organisation that was waiting for approval gives its address back and loses its people
+    (only the applicant). Returns the application, or None if none was waiting."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(applicant=user, status=Application.Status.PENDING)
+        .first()
+    )
+    if application is None:
+        return None
+    application.status = Application.Status.REJECTED
+    application.rejection_reason = "Withdrawn by the applicant."
+    application.decided_at = timezone.now()
+    application.save(update_fields=["status", "rejection_reason", "decided_at"])
+    organisation = application.organisation
+    if organisation is not None and organisation.status == MembershipStatus.PENDING:
+        OrganisationMembership.objects.filter(organisation=organisation, user=user).delete()
+        _release_slug(organisation)
+    audit_log(
+        actor=user,
+        action="members.application.withdraw",
+        target=application,
+        organisation=organisation.name if organisation else "",
+    )
+    return application
 
 
 @transaction.atomic

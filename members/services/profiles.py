@@ -117,12 +117,13 @@ def organisation_update(
                 manager.set(new_pks)
                 changed.append(relation)
     _reindex(organisation)
-    _audit_if_coordinator_edit(
-        actor=actor,
-        organisation=organisation,
-        action="members.organisation.update",
-        fields=sorted(changed),
-    )
+    if changed:
+        _audit_if_coordinator_edit(
+            actor=actor,
+            organisation=organisation,
+            action="members.organisation.update",
+            fields=sorted(changed),
+        )
     return organisation
 
 

@@ -413,8 +413,9 @@ def test_no_applicant_can_take_the_address_a_rejection_gives_back(coordinator, c
 def test_withdrawing_an_organisation_application_gives_its_address_back(client, db):
     application = make_org_application()
     client.force_login(application.applicant)
-    client.post(reverse("joining:leave"))
+    client.post(reverse("joining:withdraw"))
     withdrawn = Organisation.objects.get(pk=application.organisation_id)
+    assert not withdrawn.memberships.exists()
     assert withdrawn.slug == f"rejected-{withdrawn.pk}"
     genuine = make_org_application(email="genuine@example.org")
     assert genuine.organisation.slug == slugify(withdrawn.name)
@@ -616,6 +617,43 @@ def test_an_organisation_always_keeps_an_admin(client, org_admin, organisation):
     assert own.role == "admin"
     with pytest.raises(joining.JoiningError):
         joining.organisation_set_role(actor=org_admin, membership=own, role="member")
+
+
+def test_an_admin_who_cannot_act_does_not_count_as_the_one_left(client, org_admin, organisation):
+    lapsed = MembershipFactory(
+        organisation=organisation, user=UserFactory(status="lapsed"), role="admin"
+    )
+    own = OrganisationMembership.objects.get(user=org_admin, organisation=organisation)
+    with pytest.raises(joining.JoiningError):
+        joining.organisation_set_role(actor=org_admin, membership=own, role="member")
+    # The lapsed one may be made a member again: the organisation keeps an admin who can act.
+    joining.organisation_set_role(actor=org_admin, membership=lapsed, role="member")
+    lapsed.refresh_from_db()
+    assert lapsed.role == "member"
+
+
+def test_stepping_down_asks_first_and_ends_on_the_account_page(client, org_admin, organisation):
+    other = MembershipFactory(organisation=organisation, role="admin")
+    own = OrganisationMembership.objects.get(user=org_admin, organisation=organisation)
+    client.force_login(org_admin)
+    url = reverse("joining:set_role", args=[organisation.slug, own.pk])
+    page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+    button = page.find("form", action=url).button
+    assert button["data-confirm"].startswith(f"Stop being an admin of {organisation.name}?")
+    assert button.get_text(" ", strip=True) == f"Stop being an admin of {organisation.name}"
+    response = client.post(url, {"role": "member"})
+    assert response["Location"] == reverse("members:account")  # no longer theirs to manage
+    assert client.get(response["Location"]).status_code == 200
+    other.refresh_from_db()
+    assert other.role == "admin"
+
+
+def test_only_people_who_can_edit_an_organisation_get_the_link(client, db):
+    application = make_org_application()  # its applicant is its admin, not yet a member
+    client.force_login(application.applicant)
+    page = client.get(reverse("members:account")).content.decode()
+    edit = reverse("members:organisation_edit", args=[application.organisation.slug])
+    assert edit not in page and client.get(edit).status_code == 403
 
 
 def test_only_its_admins_and_coordinators_appoint_admins(client, organisation, coordinator):
@@ -919,14 +957,58 @@ def test_signing_in_leads_non_members_to_where_their_membership_stands(
 def test_withdrawing_an_application_is_called_that(client, db):
     application = make_org_application()
     client.force_login(application.applicant)
-    page = client.get(reverse("joining:leave")).content.decode()
+    account = BeautifulSoup(client.get(reverse("members:account")).content, "html.parser")
+    link = account.select_one("#membership-status a")
+    assert (link.get_text(), link["href"]) == (
+        "Withdraw your application",
+        reverse("joining:withdraw"),
+    )
+    page = client.get(reverse("joining:withdraw")).content.decode()
     assert "Are you sure you want to withdraw your application?" in page
     assert "Hartfield Tea &amp; Chat will not be added to the directory" in page
     assert "Leave the network" not in page  # neither the title nor the button
-    response = client.post(reverse("joining:leave"), follow=True)
+    response = client.post(reverse("joining:withdraw"), follow=True)
     assert "Your application is withdrawn." in response.content.decode()
     application.refresh_from_db()
     assert application.status == Application.Status.REJECTED
+    assert application.applicant.status == MembershipStatus.PENDING  # an account, to apply again
+    assert AuditEntry.objects.filter(action="members.application.withdraw").exists()
+    # Nothing is waiting any more: the page says so rather than withdrawing anything else.
+    response = client.get(reverse("joining:withdraw"), follow=True)
+    assert "You have no application waiting for a decision." in response.content.decode()
+
+
+def test_a_member_withdrawing_an_application_for_another_organisation_stays_a_member(
+    client, org_admin, organisation
+):
+    """Withdrawing is not leaving: the member keeps the network and their organisation."""
+    application = joining.application_submit_organisation(
+        applicant=org_admin,
+        new_account=None,
+        name="Second Venture",
+        description="Another group.",
+        postcode="LS1 4AP",
+        area_served="local",
+    )
+    client.force_login(org_admin)
+    account = BeautifulSoup(client.get(reverse("members:account")).content, "html.parser")
+    assert account.select_one("#membership-status h2").get_text() == (
+        "Your application is waiting for a decision"
+    )
+    assert account.find("a", string="Leave the network")  # still theirs to choose
+    page = client.get(reverse("joining:withdraw")).content.decode()
+    assert "You stay a member of the network, and of your organisations." in page
+    client.post(reverse("joining:withdraw"))
+    org_admin.refresh_from_db()
+    assert org_admin.status == MembershipStatus.ACTIVE
+    assert OrganisationMembership.objects.filter(
+        user=org_admin, organisation=organisation, role="admin"
+    ).exists()
+    application.refresh_from_db()
+    assert application.status == Application.Status.REJECTED
+    assert not OrganisationMembership.objects.filter(
+        user=org_admin, organisation=application.organisation
+    ).exists()
 
 
 def test_leaving_lists_requests_apart_from_organisations(client, member, organisation):

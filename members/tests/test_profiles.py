@@ -320,6 +320,15 @@ def test_a_coordinators_correction_neither_confirms_a_listing_nor_logs_untouched
     assert entry.data["fields"] == ["description"]
 
 
+def test_a_coordinator_saving_an_organisation_unchanged_leaves_no_audit_entry(
+    coordinator, organisation
+):
+    services.organisation_update(
+        actor=coordinator, organisation=organisation, changes={"name": organisation.name}
+    )
+    assert not AuditEntry.objects.filter(action="members.organisation.update").exists()
+
+
 def test_a_coordinator_saving_a_profile_unchanged_leaves_no_audit_entry(coordinator, member):
     focus = FocusArea.objects.get(slug="dementia")
     member.focus_areas.set([focus])

@@ -1,9 +1,10 @@
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import login_required
+from core.permissions import can_edit_organisation, login_required
 from members.models import AffiliationStatus
 from members.services import accounts as services
 from members.services.joining import pending_application_for
@@ -31,6 +32,10 @@ def account(request):
     else:
         form = ProfileNameForm(initial={"full_name": request.user.full_name})
     memberships = list(request.user.org_memberships.select_related("organisation"))
+    for m in memberships:
+        m.can_edit = m.status == AffiliationStatus.ACTIVE and can_edit_organisation(
+            request.user, m.organisation
+        )
     return render(
         request,
         "members/account.html",
@@ -39,5 +44,8 @@ def account(request):
             "memberships": memberships,
             "pending_application": pending_application_for(request.user),
             "requested": [m for m in memberships if m.status == AffiliationStatus.REQUESTED],
+            "email_confirmed": EmailAddress.objects.filter(
+                user=request.user, email__iexact=request.user.email, verified=True
+            ).exists(),
         },
     )

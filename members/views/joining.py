@@ -405,6 +405,8 @@ def set_role(request, slug, pk):
             )
     if request.POST.get("back") == "coordinator" and is_coordinator(request.user):
         return redirect("coordinator:organisation", pk=membership.organisation_id)
+    if not can_manage_members(request.user, membership.organisation):  # stepped down
+        return redirect("members:account")
     return redirect("joining:requests")
 
 
@@ -510,26 +512,19 @@ def leave(request):
     if user.status == MembershipStatus.LEFT:
         messages.info(request, _("You have already left the network."))
         return redirect("members:account")
-    application = services.pending_application_for(user)
     if request.method == "POST":
         services.member_leave_network(user=user)
-        if application is not None:
-            messages.success(
-                request,
-                _("Your application is withdrawn. You can apply again at any time."),
-            )
-        else:
-            messages.success(
-                request,
-                _("You have left the network. You can apply to join again at any time."),
-            )
+        messages.success(
+            request,
+            _("You have left the network. You can apply to join again at any time."),
+        )
         return redirect("core:home")
     memberships = list(user.org_memberships.select_related("organisation"))
     return render(
         request,
         "members/joining/leave.html",
         {
-            "application": application,
+            "application": services.pending_application_for(user),
             "organisations": [
                 m.organisation for m in memberships if m.status == AffiliationStatus.ACTIVE
             ],
@@ -538,6 +533,23 @@ def leave(request):
             ],
         },
     )
+
+
+@login_required
+def withdraw(request):
+    """Withdraw an application waiting for a decision (and nothing else), after a page that
+    says what that means."""
+    application = services.pending_application_for(request.user)
+    if application is None:
+        messages.info(request, _("You have no application waiting for a decision."))
+        return redirect("members:account")
+    if request.method == "POST":
+        services.application_withdraw(user=request.user)
+        messages.success(
+            request, _("Your application is withdrawn. You can apply again at any time.")
+        )
+        return redirect("members:account")
+    return render(request, "members/joining/withdraw.html", {"application": application})
 
 
 @login_required
