@@ -136,8 +136,13 @@ def _words(value) -> str:
 
 
 def entry_details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """An entry's details as (label, text) pairs a person can read."""
+    """An entry's details as (label, text) pairs a person can read, in the same order on
+    every database (PostgreSQL's jsonb does not keep the order they were written in): the
+    known ones in ``_DETAIL_KEYS``'s order ("Before" ahead of "Now"), then the rest by name."""
+    known = list(_DETAIL_KEYS)
+    data = entry.data or {}
+    order = sorted(data, key=lambda k: (known.index(k) if k in known else len(known), k))
     return [
-        (str(_DETAIL_KEYS.get(key, key.replace("_", " ").capitalize())), _words(value))
-        for key, value in (entry.data or {}).items()
+        (str(_DETAIL_KEYS.get(key, key.replace("_", " ").capitalize())), _words(data[key]))
+        for key in order
     ]
