@@ -433,6 +433,18 @@ def test_an_htmx_request_gets_only_the_results_fragment(client, db):
     assert 'id="directory-filters-wrap" class="directory__filters" hx-swap-oob="true"' in body
     assert 'id="results-status" hx-swap-oob="innerHTML"' in body
     assert "HX-Request" in response["Vary"]
+    # It names the page as a full load does: htmx sets the tab's title (and so the history
+    # entry it pushes) from it; the cached copy is the same.
+    for _again in range(2):
+        response = client.get(DIRECTORY + "?focus=carers", HTTP_HX_REQUEST="true")
+        assert "<title>Search results – Find members – Coalition</title>" in (
+            response.content.decode()
+        )
+    whole = client.get(DIRECTORY + "?focus=carers").content.decode()
+    assert whole.count("<title>") == 1
+    assert "<title>Search results – Find members – Coalition</title>" in whole
+    cleared = client.get(DIRECTORY, HTTP_HX_REQUEST="true").content.decode()
+    assert "<title>Find members – Coalition</title>" in cleared
 
 
 def test_going_back_in_history_gets_the_whole_page(client, db):

@@ -329,6 +329,7 @@ def directory(request):
         "count": count,
         "count_text": _count_text(count),
         "filters": filters,
+        "has_filters": bool(filters),
         "more_filters": MORE_FILTERS,
         "more_filters_open": any(n in filters or n in form.errors for n in MORE_FILTERS),
         "chips": _chips(request, form, filters, terms),

@@ -129,6 +129,8 @@ def journey(page: Page, *, javascript: bool) -> None:
         expect(search_form(page).get_by_label("Focus")).to_be_focused()
     chips = page.locator(".chips")
     expect(chips.get_by_role("link")).to_have_count(2)
+    # The tab's title says these are search results, in place (htmx) or not.
+    expect(page).to_have_title("Search results – Find members – Coalition")
     check_page(page)
 
     # Remove the search word with its chip: the focus filter stays, the form follows.
@@ -144,6 +146,7 @@ def journey(page: Page, *, javascript: bool) -> None:
     # Start again, near a postcode: first a mistake, then the fix.
     page.get_by_role("link", name="Clear all filters").click()
     expect(count(page)).to_have_text("5 organisations found")
+    expect(page).to_have_title("Find members – Coalition")
     check_page(page)
     near = search_form(page).get_by_label("Near a postcode")
     near.fill("ZZ99 9ZZ")
