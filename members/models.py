@@ -146,13 +146,16 @@ class UserQuerySet(models.QuerySet):
         ):
             return super().update(**kwargs)
         # The new values may be expressions, and the filter may no longer match once they are
-        # written: note the rows first, then recompute their text from what was stored.
+        # written: lock and note the rows first, then write exactly those (a row another
+        # transaction makes match meanwhile is not touched) and recompute their text.
         with transaction.atomic(using=self.db, savepoint=False):
-            pks = sorted(self.order_by().values_list("pk", flat=True))
-            updated = super().update(**kwargs)
+            pks = sorted(self.select_for_update().order_by().values_list("pk", flat=True))
             people = self.model._base_manager.using(self.db)
+            updated = 0
             for start in range(0, len(pks), REFRESH_BATCH):
-                refresh_search_text(people.filter(pk__in=pks[start : start + REFRESH_BATCH]))
+                batch = people.filter(pk__in=pks[start : start + REFRESH_BATCH])
+                updated += models.QuerySet.update(batch, **kwargs)
+                refresh_search_text(batch)
         return updated
 
     update.alters_data = True

@@ -604,6 +604,39 @@ def test_an_admin_makes_a_colleague_an_admin_who_is_told_by_email(
     assert own.role == "member"
 
 
+def test_the_admins_people_page_costs_the_same_queries_however_many_people(
+    client, org_admin, organisation
+):
+    """Requests waiting, each organisation's people and its invitations: no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            MembershipFactory(organisation=organisation)
+            joining.join_request_create(user=UserFactory(), organisation=organisation)
+            joining.invitation_create(
+                actor=org_admin, organisation=organisation, email=f"{UserFactory().pk}@example.org"
+            )
+
+    client.force_login(org_admin)
+
+    def count():
+        client.get(reverse("joining:requests"))  # warm the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            page = BeautifulSoup(client.get(reverse("joining:requests")).content, "html.parser")
+        return len(queries), page
+
+    add(1)
+    small, page = count()
+    assert len(page.select("form[action$='/role/']")) == 2  # the admin and one colleague
+    add(5)
+    large, page = count()
+    assert len(page.select("form[action$='/role/']")) == 7
+    assert len(page.select(".result-list h2")) == 6  # the requests waiting
+    assert large == small
+
+
 def test_an_organisation_always_keeps_an_admin(client, org_admin, organisation):
     own = OrganisationMembership.objects.get(user=org_admin, organisation=organisation)
     client.force_login(org_admin)

@@ -108,15 +108,20 @@ def test_a_new_photo_replaces_and_deletes_the_old_one(
     assert stored_files("people") == []
 
 
-def test_hiding_a_profile_moves_its_photo_so_an_address_seen_earlier_stops_working(
-    client, member, django_capture_on_commit_callbacks
-):
+def save_public_photo(client, member, on_commit) -> None:
+    """Sign ``member`` in and give them a photo on a public page (files written on commit)."""
     client.force_login(member)
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         client.post(
             PROFILE, profile_post(member, profile_visibility="public", photo=upload(picture()))
         )
     member.refresh_from_db()
+
+
+def test_hiding_a_profile_moves_its_photo_so_an_address_seen_earlier_stops_working(
+    client, member, django_capture_on_commit_callbacks
+):
+    save_public_photo(client, member, django_capture_on_commit_callbacks)
     seen_while_public = member.photo.name
     # Saving again with the same visibility keeps the address (no needless copies).
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,12 +141,7 @@ def test_hiding_a_profile_whose_photo_file_is_gone_saves_and_drops_the_photo(
     client, member, django_capture_on_commit_callbacks
 ):
     """After a restore without the media files, say: no error page, the photo is cleared."""
-    client.force_login(member)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            PROFILE, profile_post(member, profile_visibility="public", photo=upload(picture()))
-        )
-    member.refresh_from_db()
+    save_public_photo(client, member, django_capture_on_commit_callbacks)
     default_storage.delete(member.photo.name)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(PROFILE, profile_post(member, profile_visibility="hidden"))

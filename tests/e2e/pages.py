@@ -200,3 +200,14 @@ def check_page(page: Page) -> None:
     assert_well_behaved(page)
     assert_fits_screen(page)
     assert_accessible(page)
+
+
+def sign_in_as(page: Page, user, live_server) -> None:
+    """Give the browser a signed-in session (the sign-in pages have their own journey)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])

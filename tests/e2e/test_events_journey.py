@@ -17,9 +17,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -29,17 +27,9 @@ from events import services
 from events.models import EventVisibility, RegistrationStatus, Series
 from events.tests.factories import EventFactory
 from members.tests.factories import CoordinatorFactory, UserFactory
-from tests.e2e.pages import check_page
+from tests.e2e.pages import check_page, sign_in_as
 
 JOIN = "https://video.example.org/j/journey-room"
-
-
-def sign_in_as(page: Page, user, live_server) -> None:
-    """Give the browser a signed-in session (the sign-in pages have their own journey)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def registration_box(page: Page):

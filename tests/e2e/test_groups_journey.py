@@ -8,22 +8,13 @@ the same steps are plain form posts and pages."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from groups import services
 from groups.inbound import reply_from_raw
 from groups.models import Reply
 from members.tests.factories import UserFactory
-from tests.e2e.pages import check_page
-
-
-def sign_in_as(page: Page, user, live_server) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+from tests.e2e.pages import check_page, sign_in_as
 
 
 def heading(page: Page):

@@ -246,3 +246,64 @@ def test_apply_as_an_individual_and_be_turned_down_without_javascript(
     assert turned_down.rcpt_tos == ("idris@example.org",)
     assert reason in turned_down.text and reason in turned_down.html
     assert Application.objects.get().status == "rejected"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_membership_pages_applicant_withdraws_and_admins_are_appointed(
+    new_page, live_server, javascript
+):
+    """The pages this part of the site added, with and without JavaScript: an applicant's
+    account page and withdrawing; an org admin's people page, making a colleague an admin;
+    the coordinator's organisation page and the audit log in words."""
+    from members.services import joining
+    from members.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+    from tests.e2e.pages import sign_in_as
+
+    # An applicant withdraws: their account page says where they stand, the link goes to
+    # its own page, and they stay with an account to apply again.
+    applicant = UserFactory(status=MembershipStatus.PENDING, full_name="Ann Applicant")
+    joining.application_submit_individual(applicant=applicant, why_join="To meet others.")
+    page = new_page(javascript=javascript)
+    sign_in_as(page, applicant, live_server)
+    page.goto(reverse("members:account"))
+    status = page.locator("#membership-status")
+    expect(status.get_by_role("heading")).to_have_text("Your application is waiting for a decision")
+    check_page(page)
+    status.get_by_role("link", name="Withdraw your application").click()
+    expect(heading(page)).to_have_text("Are you sure you want to withdraw your application?")
+    check_page(page)
+    page.get_by_role("button", name="Withdraw your application").click()
+    expect(status_message(page)).to_contain_text("Your application is withdrawn.")
+    expect(page.locator("#membership-status").get_by_role("heading")).to_have_text(
+        "You are not a member of the network yet"
+    )
+    check_page(page)
+
+    # An org admin makes a colleague an admin from their people page.
+    organisation = OrganisationFactory(name="Bramley Lunch Club")
+    admin = UserFactory(full_name="Ada Admin")
+    MembershipFactory(user=admin, organisation=organisation, role="admin")
+    colleague = MembershipFactory(
+        organisation=organisation, user=UserFactory(full_name="Ife Bello")
+    )
+    sign_in_as(page, admin, live_server)
+    page.goto(reverse("joining:requests"))
+    expect(heading(page)).to_have_text("People asking to join")
+    check_page(page)
+    page.get_by_role("button", name="Make an admin : Ife Bello").click()
+    expect(status_message(page)).to_contain_text("Ife Bello is now an admin of Bramley Lunch Club")
+    expect(page.get_by_role("button", name="Remove as admin Ife Bello")).to_be_visible()
+    check_page(page)
+    colleague.refresh_from_db()
+    assert colleague.role == "admin"
+
+    # The coordinator sees both admins on the organisation's page, and the log in words.
+    coordinator = CoordinatorFactory()
+    sign_in_as(page, coordinator, live_server)
+    page.goto(reverse("coordinator:organisation", args=[organisation.pk]))
+    expect(page.get_by_role("button", name="Remove as admin Ada Admin")).to_be_visible()
+    check_page(page)
+    page.goto(reverse("coordinator:audit"))
+    expect(page.get_by_role("cell", name="Organisation role changed")).to_be_visible()
+    expect(page.get_by_role("cell", name="Application withdrawn")).to_be_visible()
+    check_page(page)
